@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/tftsr/tftsr-mcp/config"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Env is the process's outside world, injected so tests can drive Run.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // usage of positional arguments
+	summary string
+	flags   func(fs *flag.FlagSet) // the command's own flags, if any
+	run     func(ctx context.Context, inv *invocation) error
+}
+
+// invocation is what a command runs with.
+type invocation struct {
+	Env
+	cfg   config.Config
+	fs    *flag.FlagSet
+	args  []string
+	log   *slog.Logger
+	level *slog.LevelVar
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func commands() []command {
+	return []command{
+		versionCmd(),
+		migrateCmd(),
+		doctorCmd(),
+	}
+}
+
+// Run runs the command line args and returns the exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	cmds := commands()
+	global := flag.NewFlagSet("tftsr-mcp", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	globalSet := config.AddFlags(global)
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(env.Stdout, cmds)
+			return exitOK
+		}
+		fmt.Fprintf(env.Stderr, "tftsr-mcp: %v\nRun 'tftsr-mcp --help' for usage.\n", err)
+		return exitUsage
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		printHelp(env.Stderr, cmds)
+		return exitUsage
+	}
+	name := rest[0]
+	if name == "help" {
+		printHelp(env.Stdout, cmds)
+		return exitOK
+	}
+	var cmd *command
+	for i := range cmds {
+		if cmds[i].name == name {
+			cmd = &cmds[i]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(env.Stderr, "tftsr-mcp: unknown command %q\nRun 'tftsr-mcp --help' for usage.\n", name)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("tftsr-mcp "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cmdSet := config.AddFlags(fs)
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	if err := fs.Parse(rest[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandHelp(env.Stdout, cmd, fs)
+			return exitOK
+		}
+		fmt.Fprintf(env.Stderr, "tftsr-mcp %s: %v\nRun 'tftsr-mcp %s --help' for usage.\n", cmd.name, err, cmd.name)
+		return exitUsage
+	}
+	set := globalSet()
+	for k, v := range cmdSet() {
+		set[k] = v
+	}
+	cfg, err := config.Load(set, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tftsr-mcp: %v\n", err)
+		return exitUsage
+	}
+	level := new(slog.LevelVar)
+	level.Set(parseLevel(cfg.LogLevel))
+	// Logs go to stderr only: in stdio mode stdout carries MCP frames.
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	inv := &invocation{Env: env, cfg: cfg, fs: fs, args: fs.Args(), log: log, level: level}
+	if err := cmd.run(ctx, inv); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(env.Stderr, "tftsr-mcp %s: %v\n", cmd.name, err)
+			return exitUsage
+		}
+		fmt.Fprintf(env.Stderr, "tftsr-mcp %s: %v\n", cmd.name, err)
+		return exitRuntime
+	}
+	return exitOK
+}
+
+func parseLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+func printHelp(w io.Writer, cmds []command) {
+	fmt.Fprintf(w, "tftsr-mcp %s: AI-assistant access to incident evidence in an encrypted store.\n\n", version)
+	fmt.Fprintln(w, "Usage: tftsr-mcp [flags] COMMAND [flags] [args]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "  help       print this help")
+	fmt.Fprintln(w, "\nFlags accepted by every command (flag > environment > config file > default):")
+	printSettings(w)
+	fmt.Fprintln(w, "\nEnvironment only:")
+	fmt.Fprintln(w, "  TFTSR_DB_KEY   database passphrase; overrides the .dbkey file in the data dir (never a flag)")
+	fmt.Fprintln(w, "\nRun 'tftsr-mcp COMMAND --help' for a command's own flags.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 runtime error, 2 usage error.")
+}
+
+func printSettings(w io.Writer) {
+	def := config.Default()
+	for _, s := range config.Settings {
+		d := def.Get(s.Name)
+		if d != "" && s.Name != "data-dir" {
+			d = " (default " + d + ")"
+		} else {
+			d = ""
+		}
+		fmt.Fprintf(w, "  --%s\n        %s%s [%s]\n", s.Name, s.Usage, d, s.Env)
+	}
+}
+
+func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: tftsr-mcp %s [flags] %s\n\n%s\n", c.name, c.args, c.summary)
+	common := map[string]bool{}
+	for _, s := range config.Settings {
+		common[s.Name] = true
+	}
+	var own []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if !common[f.Name] {
+			own = append(own, f.Name)
+		}
+	})
+	sort.Strings(own)
+	if len(own) > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		for _, n := range own {
+			f := fs.Lookup(n)
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" {
+				def = " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(w, "  --%s\n        %s%s\n", n, strings.TrimSpace(f.Usage), def)
+		}
+	}
+	fmt.Fprintln(w, "\nCommon flags:")
+	printSettings(w)
+}

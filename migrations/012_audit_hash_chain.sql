@@ -1,0 +1,2 @@
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN entry_hash TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,1 @@
+ALTER TABLE image_attachments ADD COLUMN image_data BLOB;

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
+)
+
+type fileState int
+
+const (
+	fileMissing fileState = iota // absent or empty: a new database
+	filePlain                    // an unencrypted SQLite database
+	fileEncrypted                // anything else: must decrypt with the key
+)
+
+var (
+	// ErrWrongKey is returned when the key does not decrypt the database.
+	ErrWrongKey = errors.New("wrong key")
+	// ErrNotDatabase is returned for a file that is not a database.
+	ErrNotDatabase = errors.New("not a database")
+	// ErrTruncated is returned for a file cut short.
+	ErrTruncated = errors.New("truncated database")
+)
+
+var plainHeader = []byte("SQLite format 3\x00")
+
+// inspectFile looks at the file before SQLCipher does, so that errors can
+// say which of wrong key, not a database, or truncated it is.
+func inspectFile(path string, pageSize int) (fileState, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fileMissing, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s: %w: not a regular file", path, ErrNotDatabase)
+	}
+	if fi.Size() == 0 {
+		return fileMissing, nil
+	}
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, plainHeader) {
+		return filePlain, nil
+	}
+	if looksLikeText(head) {
+		return 0, fmt.Errorf("%s: %w: it looks like a text file; move it away or point --data-dir elsewhere", path, ErrNotDatabase)
+	}
+	if fi.Size() < int64(pageSize) || fi.Size()%int64(pageSize) != 0 {
+		return 0, fmt.Errorf("%s: %w: size %d is not a whole number of %d-byte pages; restore it from a backup (if it was made with another page size, pass --cipher-page-size)", path, ErrTruncated, fi.Size(), pageSize)
+	}
+	return fileEncrypted, nil
+}
+
+func looksLikeText(b []byte) bool {
+	if len(b) < 16 {
+		return false
+	}
+	for _, c := range b {
+		if c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7e) {
+			return false
+		}
+	}
+	return true
+}
+
+// explainOpenError turns SQLCipher's "file is not a database" into one line
+// that says what to do.
+func explainOpenError(path string, state fileState, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrNotADB {
+		if state == fileEncrypted {
+			return fmt.Errorf("%s: %w or not a tftsr database: the key (TFTSR_DB_KEY or .dbkey) does not decrypt it; use the key it was created with, or --cipher-page-size if it was made with another page size", path, ErrWrongKey)
+		}
+		return fmt.Errorf("%s: %w", path, ErrNotDatabase)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// encryptPlain converts a plain SQLite database into an encrypted one in
+// place: it keeps a backup next to it, exports into a temporary file with
+// sqlcipher_export, and renames that over the original.
+func encryptPlain(ctx context.Context, path, key string, pageSize int) (backup string, err error) {
+	backup = fmt.Sprintf("%s.plain-backup-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if err := copyFile(path, backup); err != nil {
+		return "", fmt.Errorf("back up: %w", err)
+	}
+	tmp := path + ".encrypting"
+	os.Remove(tmp)
+	plain, err := sql.Open("sqlite3", path)
+	if err != nil {
+		return "", err
+	}
+	defer plain.Close()
+	plain.SetMaxOpenConns(1)
+	stmts := []string{
+		"ATTACH DATABASE " + quote(tmp) + " AS enc KEY " + quote(key),
+		fmt.Sprintf("PRAGMA enc.cipher_page_size = %d", pageSize),
+		"SELECT sqlcipher_export('enc')",
+		"DETACH DATABASE enc",
+	}
+	conn, err := plain.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			conn.Close()
+			os.Remove(tmp)
+			return "", fmt.Errorf("%s: %w", s[:min(len(s), 24)], err)
+		}
+	}
+	conn.Close()
+	plain.Close()
+	if err := syncFile(tmp); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	os.Remove(path + "-journal")
+	return backup, syncDir(filepath.Dir(path))
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

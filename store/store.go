@@ -1,0 +1,339 @@
+// Package store is tftsr-mcp's encrypted evidence store: a SQLCipher
+// (AES-256) SQLite database with the TFTSR app's schema.
+//
+// # Journal mode
+//
+// The bundled SQLite is 3.33.0, which has the WAL-reset race (with WAL, two
+// or more connections, and a checkpoint racing a commit that resets the WAL,
+// committed pages can be lost). The watcher daemon and one stdio server per
+// assistant open the same file, so that is the normal case here. The store
+// therefore uses the rollback journal (journal_mode=DELETE), which has no WAL
+// and no checkpoints, with synchronous=FULL so that a commit that returned
+// survives power loss: the watcher deletes a source file only after that.
+// The cost: a writer's commit briefly excludes readers (they wait in the
+// busy handler; they never see an error), and each commit pays two fsyncs.
+// Appending new pages costs no journal copy, so bulk ingest is not doubled.
+// A database the TFTSR app left in WAL mode is switched to DELETE on open.
+//
+// # Connections
+//
+// Deriving the key (PBKDF2-HMAC-SHA512, 256,000 iterations) costs about a
+// third of a second per connection, so the store keeps few, long-lived
+// connections: one writer (every write is serialised through it, and BEGIN
+// IMMEDIATE orders writers across processes) and a small reader pool that
+// is warmed in the background.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
+
+	"github.com/tftsr/tftsr-mcp/config"
+	"github.com/tftsr/tftsr-mcp/migrations"
+)
+
+// DB is an open store. It is safe for concurrent use.
+type DB struct {
+	path    string
+	cfg     config.Config
+	KeySrc  KeySource
+	w       *sql.DB // the one writer connection
+	r       *sql.DB // readers
+	writeMu sync.Mutex
+	log     *slog.Logger
+	applied []string // migrations applied by this Open
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// readConns is the size of the reader pool. Two cores serve it; more
+// connections would only cost key derivations.
+const readConns = 4
+
+// Open opens (creating if needed) the database in cfg.DataDir, resolving the
+// key as ResolveKey does, and applies the migrations.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := CheckFTS5(); err != nil {
+		return nil, err
+	}
+	if err := cipherDefaults(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	path := cfg.DBPath()
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("data dir %q: must not contain '?' or '#'", cfg.DataDir)
+	}
+	state, err := inspectFile(path, cfg.CipherPageSize)
+	if err != nil {
+		return nil, err
+	}
+	key, src, err := ResolveKey(cfg.DataDir, os.Getenv, state == fileEncrypted)
+	if err != nil {
+		return nil, err
+	}
+	if err := validKey(key); err != nil {
+		return nil, err
+	}
+	if state == fileMissing {
+		// Create it 0600 ourselves: SQLite would use the umask (0644).
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create database: %w", err)
+		}
+		f.Close()
+	}
+	if state == filePlain {
+		backup, err := encryptPlain(ctx, path, key, cfg.CipherPageSize)
+		if err != nil {
+			return nil, fmt.Errorf("encrypt plain database %s: %w", path, err)
+		}
+		log.Warn("plain SQLite database encrypted", "path", path, "backup", backup)
+	}
+	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now}
+	db.w = sql.OpenDB(newConnector(path, key, cfg, false))
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxIdleTime(0)
+	db.w.SetConnMaxLifetime(0)
+	if err := db.w.PingContext(ctx); err != nil {
+		db.w.Close()
+		return nil, explainOpenError(path, state, err)
+	}
+	if _, err := db.w.ExecContext(ctx, `PRAGMA journal_mode = DELETE`); err != nil {
+		db.w.Close()
+		return nil, fmt.Errorf("set journal mode: %w", err)
+	}
+	db.applied, err = migrations.Apply(ctx, db.w, migrations.All())
+	if err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	db.r = sql.OpenDB(newConnector(path, key, cfg, true))
+	db.r.SetMaxOpenConns(readConns)
+	db.r.SetMaxIdleConns(readConns)
+	db.r.SetConnMaxIdleTime(0)
+	db.r.SetConnMaxLifetime(0)
+	go db.warmReaders()
+	return db, nil
+}
+
+// warmReaders opens the reader pool's connections ahead of the first query,
+// so that no tool call pays for key derivation.
+func (db *DB) warmReaders() {
+	ctx := context.Background()
+	conns := make([]*sql.Conn, 0, 2)
+	for range 2 {
+		c, err := db.r.Conn(ctx)
+		if err != nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Applied lists the migrations this Open applied.
+func (db *DB) Applied() []string { return db.applied }
+
+// Config is the configuration the store was opened with.
+func (db *DB) Config() config.Config { return db.cfg }
+
+// connector opens connections with the key and cipher settings applied
+// before the first access, as SQLCipher requires.
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func newConnector(path, key string, cfg config.Config, readOnly bool) *connector {
+	q := url.Values{}
+	// The driver runs PRAGMA key and cipher_page_size first, before its own
+	// pragmas (synchronous among them) read the schema; a ConnectHook would
+	// be too late for them.
+	q.Set("_pragma_key", key)
+	q.Set("_pragma_cipher_page_size", fmt.Sprint(cfg.CipherPageSize))
+	q.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))
+	q.Set("_sync", "FULL")
+	q.Set("_fk", "1")
+	if !readOnly {
+		q.Set("_txlock", "immediate")
+	}
+	pragmas := []string{"PRAGMA temp_store = MEMORY"}
+	if readOnly {
+		pragmas = append(pragmas, "PRAGMA query_only = 1")
+	}
+	return &connector{
+		dsn: path + "?" + q.Encode(),
+		drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			for _, p := range pragmas {
+				if _, err := c.Exec(p, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+}
+
+var cipherDefaults = sync.OnceValue(func() error {
+	// Process-wide defaults for every database opened or attached later:
+	// the per-connection pragmas would come after the driver's first read.
+	// They equal SQLCipher 4's own defaults; setting them pins them.
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, p := range []string{
+		"PRAGMA cipher_default_kdf_iter = 256000",
+		"PRAGMA cipher_default_hmac_algorithm = HMAC_SHA512",
+		"PRAGMA cipher_default_kdf_algorithm = PBKDF2_HMAC_SHA512",
+	} {
+		if _, err := db.Exec(p); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return nil
+})
+
+// validKey rejects passphrases the driver cannot pass through PRAGMA key.
+func validKey(key string) error {
+	if strings.ContainsAny(key, "\"\x00") {
+		return errors.New(`database key must not contain '"' or NUL`)
+	}
+	return nil
+}
+
+func (c *connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c *connector) Driver() driver.Driver                        { return c.drv }
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE), retrying while
+// another process holds the database, until the busy timeout.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	deadline := time.Now().Add(db.cfg.BusyTimeout)
+	backoff := 5 * time.Millisecond
+	for {
+		err := db.writeOnce(ctx, fn)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		}
+		backoff = min(backoff*2, 500*time.Millisecond)
+	}
+}
+
+func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// read runs fn in a read transaction, so its queries see one snapshot.
+func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	deadline := time.Now().Add(db.cfg.BusyTimeout)
+	for {
+		tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err == nil {
+			err = fn(tx)
+			tx.Rollback()
+		}
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return false
+}
+
+// CheckFTS5 reports a binary built without the sqlite_fts5 tag, with the
+// fix, instead of the bare "no such module: fts5" migrations would give.
+func CheckFTS5() error {
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var on bool
+	if err := db.QueryRow(`SELECT sqlite_compileoption_used('ENABLE_FTS5')`).Scan(&on); err != nil {
+		return fmt.Errorf("check fts5: %w", err)
+	}
+	if !on {
+		return errors.New(`this binary was built without FTS5: rebuild with "make build" (or go build -tags "sqlite_fts5 sqlite_json" ./cmd/tftsr-mcp)`)
+	}
+	return nil
+}
+
+// SQLiteVersion and CipherVersion report the bundled library versions.
+func (db *DB) Versions(ctx context.Context) (sqliteVersion, cipherVersion string, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT sqlite_version()`).Scan(&sqliteVersion); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `PRAGMA cipher_version`).Scan(&cipherVersion)
+	})
+	return sqliteVersion, cipherVersion, err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
