@@ -17,9 +17,9 @@ import (
 type fileState int
 
 const (
-	fileMissing fileState = iota // absent or empty: a new database
-	filePlain                    // an unencrypted SQLite database
-	fileEncrypted                // anything else: must decrypt with the key
+	fileMissing   fileState = iota // absent or empty: a new database
+	filePlain                      // an unencrypted SQLite database
+	fileEncrypted                  // anything else: must decrypt with the key
 )
 
 var (

@@ -336,4 +336,3 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
-
