@@ -30,6 +30,9 @@ type Config struct {
 	MaxLogSize     int64 // largest log accepted for upload
 	MaxImageSize   int64 // largest image accepted for upload
 	BusyTimeout    time.Duration
+
+	Serve ServeConfig // the MCP server (serve.go)
+	Watch WatchConfig // the file watcher (watch.go)
 }
 
 // Default returns the built-in defaults.
@@ -42,6 +45,8 @@ func Default() Config {
 		MaxLogSize:     2 << 30,
 		MaxImageSize:   50 << 20,
 		BusyTimeout:    30 * time.Second,
+		Serve:          defaultServe(),
+		Watch:          defaultWatch(),
 	}
 }
 
@@ -74,7 +79,17 @@ type Setting struct {
 }
 
 // Settings lists every setting, in help order.
-var Settings = []Setting{
+var Settings = concat(coreSettings, serveSettings, watchSettings)
+
+func concat(lists ...[]Setting) []Setting {
+	var all []Setting
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	return all
+}
+
+var coreSettings = []Setting{
 	{
 		Name: "data-dir", Env: "TFTSR_DATA_DIR",
 		Usage: "directory holding tftsr.db and .dbkey (default $XDG_DATA_HOME/tftsr or ~/.local/share/tftsr)",
