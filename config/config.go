@@ -74,6 +74,7 @@ type Setting struct {
 	Name  string // flag name and config-file key
 	Env   string
 	Usage string
+	Bool  bool // a switch: "--name" alone means true
 	set   func(c *Config, v string) error
 	get   func(c *Config) string
 }
@@ -138,28 +139,18 @@ var coreSettings = []Setting{
 		},
 		get: func(c *Config) string { return c.LogLevel },
 	},
-	sizeSetting("max-decompress", "TFTSR_MAX_DECOMPRESS", "most bytes one decompression may produce (gzip-bomb guard)",
+	SizeSetting("max-decompress", "TFTSR_MAX_DECOMPRESS", "most bytes one decompression may produce (gzip-bomb guard)",
 		func(c *Config) *int64 { return &c.MaxDecompress }),
-	sizeSetting("max-log-size", "TFTSR_MAX_LOG_SIZE", "largest log file accepted",
+	SizeSetting("max-log-size", "TFTSR_MAX_LOG_SIZE", "largest log file accepted",
 		func(c *Config) *int64 { return &c.MaxLogSize }),
-	sizeSetting("max-image-size", "TFTSR_MAX_IMAGE_SIZE", "largest image accepted",
+	SizeSetting("max-image-size", "TFTSR_MAX_IMAGE_SIZE", "largest image accepted",
 		func(c *Config) *int64 { return &c.MaxImageSize }),
-	{
-		Name: "busy-timeout", Env: "TFTSR_BUSY_TIMEOUT",
-		Usage: "how long a write waits for another process holding the database, e.g. 30s",
-		set: func(c *Config, v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				return errors.New("accepted: a Go duration such as 500ms, 30s, 2m")
-			}
-			c.BusyTimeout = d
-			return nil
-		},
-		get: func(c *Config) string { return c.BusyTimeout.String() },
-	},
+	DurationSetting("busy-timeout", "TFTSR_BUSY_TIMEOUT", "how long a write waits for another process holding the database",
+		func(c *Config) *time.Duration { return &c.BusyTimeout }, 0),
 }
 
-func sizeSetting(name, env, usage string, field func(*Config) *int64) Setting {
+// SizeSetting declares a positive byte size ("100MiB").
+func SizeSetting(name, env, usage string, field func(*Config) *int64) Setting {
 	return Setting{
 		Name: name, Env: env, Usage: usage + " (bytes, or with KiB, MiB, GiB)",
 		set: func(c *Config, v string) error {
@@ -241,6 +232,12 @@ func (c *Config) Get(name string) string {
 func AddFlags(fs *flag.FlagSet) func() map[string]string {
 	vals := make(map[string]*string, len(Settings))
 	for _, s := range Settings {
+		if s.Bool {
+			v := new(boolText)
+			fs.Var(v, s.Name, s.Usage+" ["+s.Env+"]")
+			vals[s.Name] = &v.s
+			continue
+		}
 		vals[s.Name] = fs.String(s.Name, "", s.Usage+" ["+s.Env+"]")
 	}
 	return func() map[string]string {
@@ -251,6 +248,104 @@ func AddFlags(fs *flag.FlagSet) func() map[string]string {
 			}
 		})
 		return set
+	}
+}
+
+// boolText is a flag that may stand alone ("--read-only") and keeps its
+// text, so that validation stays in the setting's set function.
+type boolText struct{ s string }
+
+func (b *boolText) String() string     { return b.s }
+func (b *boolText) Set(v string) error { b.s = v; return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
+// BoolSetting declares a switch stored through field.
+func BoolSetting(name, env, usage string, field func(*Config) *bool) Setting {
+	return Setting{
+		Name: name, Env: env, Usage: usage, Bool: true,
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("accepted: true or false")
+			}
+			*field(c) = b
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatBool(*field(c)) },
+	}
+}
+
+// StringSetting declares a free-form text setting; check, if not nil,
+// validates it.
+func StringSetting(name, env, usage string, field func(*Config) *string, check func(string) error) Setting {
+	return Setting{
+		Name: name, Env: env, Usage: usage,
+		set: func(c *Config, v string) error {
+			if check != nil {
+				if err := check(v); err != nil {
+					return err
+				}
+			}
+			*field(c) = v
+			return nil
+		},
+		get: func(c *Config) string { return *field(c) },
+	}
+}
+
+// ListSetting declares a comma-separated list; check validates each item.
+func ListSetting(name, env, usage string, field func(*Config) *[]string, check func(string) error) Setting {
+	return Setting{
+		Name: name, Env: env, Usage: usage + " (comma-separated; repeatable in the config file as one string)",
+		set: func(c *Config, v string) error {
+			var items []string
+			for _, it := range strings.Split(v, ",") {
+				if it = strings.TrimSpace(it); it == "" {
+					continue
+				}
+				if check != nil {
+					if err := check(it); err != nil {
+						return fmt.Errorf("%q: %v", it, err)
+					}
+				}
+				items = append(items, it)
+			}
+			*field(c) = items
+			return nil
+		},
+		get: func(c *Config) string { return strings.Join(*field(c), ",") },
+	}
+}
+
+// DurationSetting declares a duration setting of at least min.
+func DurationSetting(name, env, usage string, field func(*Config) *time.Duration, min time.Duration) Setting {
+	return Setting{
+		Name: name, Env: env, Usage: usage,
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < min {
+				return fmt.Errorf("accepted: a Go duration such as 500ms, 2s, 1m, at least %s", min)
+			}
+			*field(c) = d
+			return nil
+		},
+		get: func(c *Config) string { return field(c).String() },
+	}
+}
+
+// IntSetting declares an integer setting within [lo, hi].
+func IntSetting(name, env, usage string, field func(*Config) *int, lo, hi int) Setting {
+	return Setting{
+		Name: name, Env: env, Usage: usage,
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("accepted: an integer from %d to %d", lo, hi)
+			}
+			*field(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(*field(c)) },
 	}
 }
 
