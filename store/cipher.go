@@ -3,7 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha512"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -167,4 +171,38 @@ func syncFile(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// SQLCipher 4's key derivation, which deriveRawKey reproduces.
+const (
+	kdfIter  = 256000
+	keyBytes = 32
+	saltSize = 16
+)
+
+// deriveRawKey returns the raw-key form x'<key><salt>' for the database at
+// path: PBKDF2-HMAC-SHA512 over the passphrase and the salt SQLCipher keeps
+// in the file's first 16 bytes. For a new (absent or empty) file it picks a
+// random salt, which SQLCipher then writes there.
+func deriveRawKey(path, passphrase string) (string, error) {
+	salt := make([]byte, saltSize)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("read salt: %w", err)
+	}
+	n, err := io.ReadFull(f, salt)
+	f.Close()
+	switch {
+	case n == 0:
+		if _, err := rand.Read(salt); err != nil {
+			return "", err
+		}
+	case err != nil:
+		return "", fmt.Errorf("%s: %w: shorter than its salt", path, ErrTruncated)
+	}
+	key, err := pbkdf2.Key(sha512.New, passphrase, salt, kdfIter, keyBytes)
+	if err != nil {
+		return "", fmt.Errorf("derive key: %w", err)
+	}
+	return "x'" + hex.EncodeToString(key) + hex.EncodeToString(salt) + "'", nil
 }

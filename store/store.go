@@ -15,13 +15,17 @@
 // Appending new pages costs no journal copy, so bulk ingest is not doubled.
 // A database the TFTSR app left in WAL mode is switched to DELETE on open.
 //
-// # Connections
+// # Connections and the key
 //
-// Deriving the key (PBKDF2-HMAC-SHA512, 256,000 iterations) costs about a
-// third of a second per connection, so the store keeps few, long-lived
-// connections: one writer (every write is serialised through it, and BEGIN
-// IMMEDIATE orders writers across processes) and a small reader pool that
-// is warmed in the background.
+// SQLCipher derives the page key from the passphrase with PBKDF2-HMAC-SHA512
+// (256,000 iterations): about a third of a second on every new connection.
+// The store derives it once, in Go, from the passphrase and the salt in the
+// file's first 16 bytes, and hands SQLCipher the raw key and salt
+// (x'<key><salt>'), which skips the KDF: a connection then costs about a
+// millisecond. The file is the same as with the passphrase, so the TFTSR
+// app, which keys with the .dbkey text, still opens it. There is one writer
+// connection (every write is serialised through it, and BEGIN IMMEDIATE
+// orders writers across processes) and a pool of readers.
 package store
 
 import (
@@ -36,6 +40,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
@@ -59,9 +64,8 @@ type DB struct {
 	Now func() time.Time
 }
 
-// readConns is the size of the reader pool. Two cores serve it; more
-// connections would only cost key derivations.
-const readConns = 4
+// readConns is the size of the reader pool.
+const readConns = 8
 
 // Open opens (creating if needed) the database in cfg.DataDir, resolving the
 // key as ResolveKey does, and applies the migrations.
@@ -86,6 +90,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	if err != nil {
 		return nil, err
 	}
+	if state == fileMissing {
+		// Two processes creating the database at once would each pick a
+		// salt; the loser's key would not open the winner's file. The first
+		// holds this lock until the schema (and so the salt) is on disk.
+		unlock, err := lockFile(path + ".init-lock")
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		if state, err = inspectFile(path, cfg.CipherPageSize); err != nil {
+			return nil, err
+		}
+	}
 	key, src, err := ResolveKey(cfg.DataDir, os.Getenv, state == fileEncrypted)
 	if err != nil {
 		return nil, err
@@ -108,8 +125,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		}
 		log.Warn("plain SQLite database encrypted", "path", path, "backup", backup)
 	}
+	rawKey, err := deriveRawKey(path, key)
+	if err != nil {
+		return nil, err
+	}
 	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now}
-	db.w = sql.OpenDB(newConnector(path, key, cfg, false))
+	db.w = sql.OpenDB(newConnector(path, rawKey, cfg, false))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxIdleTime(0)
@@ -127,30 +148,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		db.w.Close()
 		return nil, err
 	}
-	db.r = sql.OpenDB(newConnector(path, key, cfg, true))
+	db.r = sql.OpenDB(newConnector(path, rawKey, cfg, true))
 	db.r.SetMaxOpenConns(readConns)
 	db.r.SetMaxIdleConns(readConns)
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
-	go db.warmReaders()
 	return db, nil
-}
-
-// warmReaders opens the reader pool's connections ahead of the first query,
-// so that no tool call pays for key derivation.
-func (db *DB) warmReaders() {
-	ctx := context.Background()
-	conns := make([]*sql.Conn, 0, 2)
-	for range 2 {
-		c, err := db.r.Conn(ctx)
-		if err != nil {
-			break
-		}
-		conns = append(conns, c)
-	}
-	for _, c := range conns {
-		c.Close()
-	}
 }
 
 // Close closes every connection.
@@ -326,6 +329,19 @@ func (db *DB) Versions(ctx context.Context) (sqliteVersion, cipherVersion string
 		return tx.QueryRowContext(ctx, `PRAGMA cipher_version`).Scan(&cipherVersion)
 	})
 	return sqliteVersion, cipherVersion, err
+}
+
+// lockFile takes an exclusive advisory lock on path, waiting for it.
+func lockFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 func syncDir(dir string) error {
