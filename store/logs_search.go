@@ -1,0 +1,592 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// SearchQuery is a search over stored logs: one log (LogFileID), one
+// issue's logs (IssueID), or all. Pattern is a literal unless Regex (Go
+// RE2 syntax, matched against each line: ^ and $ are line bounds). Zero
+// values take defaults: MaxMatches DefaultSearchMatches, MaxLineLen
+// DefaultSearchLineLen, Budget DefaultSearchBudget; larger values than
+// the maxima are clamped.
+type SearchQuery struct {
+	Pattern      string        `json:"pattern"`
+	Regex        bool          `json:"regex,omitempty"`
+	IgnoreCase   bool          `json:"ignore_case,omitempty"`
+	LogFileID    string        `json:"log_file_id,omitempty"`
+	IssueID      string        `json:"issue_id,omitempty"`
+	ContextLines int           `json:"context_lines,omitempty"` // lines before and after each match, 0 to MaxSearchContext
+	MaxMatches   int           `json:"max_matches,omitempty"`
+	MaxLineLen   int           `json:"max_line_len,omitempty"` // bytes of each line returned; longer lines are cut around the match
+	Budget       time.Duration `json:"budget,omitempty"`       // time allowed; what was found by then is returned, TimedOut set
+}
+
+// SearchMatch is one matching line. ByteOffset is the match's offset in
+// the log's full text (ReadLogBytes reads there). Line and context lines
+// are clipped to MaxLineLen bytes ("…" marks a cut) and, being shown to a
+// reader, made valid UTF-8 (invalid bytes become U+FFFD).
+type SearchMatch struct {
+	LogFileID  string   `json:"log_file_id"`
+	FileName   string   `json:"file_name"`
+	IssueID    string   `json:"issue_id"`
+	LineNumber int64    `json:"line_number"`
+	ByteOffset int64    `json:"byte_offset"`
+	Line       string   `json:"line"`
+	Before     []string `json:"before,omitempty"`
+	After      []string `json:"after,omitempty"`
+}
+
+// SearchResult lists matches in order: logs newest first, then by line.
+// Truncated: MaxMatches was reached, more may follow. TimedOut: the budget
+// ran out first; the matches are those found in what was searched.
+type SearchResult struct {
+	Matches       []SearchMatch `json:"matches"`
+	Truncated     bool          `json:"truncated"`
+	TimedOut      bool          `json:"timed_out"`
+	FilesSearched int           `json:"files_searched"`
+	BytesSearched int64         `json:"bytes_searched"`
+}
+
+const (
+	DefaultSearchMatches = 100
+	MaxSearchMatches     = 10_000
+	DefaultSearchLineLen = 500
+	MaxSearchLineLen     = 64 << 10
+	MaxSearchContext     = 50
+	DefaultSearchBudget  = 10 * time.Second
+	MaxSearchBudget      = 5 * time.Minute
+	maxSearchPattern     = 4096
+)
+
+// SearchLogContent searches logs line by line. Chunks are decompressed and
+// searched in parallel (GOMAXPROCS workers) and merged in order. A literal
+// is found with bytes.Index (ignoring ASCII case over a lower-cased copy);
+// a regex is run only on lines that hold the longest literal it requires,
+// when it requires one. Rows the app made (no chunks) are read whole within
+// cfg.MaxDecompress; one that is larger, or whose source file is gone, is
+// skipped. In a line longer than LogChunkMax, a match across the point
+// where it was cut is not found.
+func (db *DB) SearchLogContent(ctx context.Context, q SearchQuery) (SearchResult, error) {
+	m, err := newLogMatcher(q)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	switch {
+	case q.ContextLines < 0 || q.ContextLines > MaxSearchContext:
+		return SearchResult{}, Errorf(EInvalid, "context lines must be 0 to %d, not %d", MaxSearchContext, q.ContextLines)
+	case q.MaxMatches < 0:
+		return SearchResult{}, Errorf(EInvalid, "max matches must not be negative")
+	case q.MaxLineLen < 0:
+		return SearchResult{}, Errorf(EInvalid, "max line length must not be negative")
+	case q.Budget < 0:
+		return SearchResult{}, Errorf(EInvalid, "time budget must not be negative")
+	}
+	q.MaxMatches = clampDefault(q.MaxMatches, DefaultSearchMatches, MaxSearchMatches)
+	q.MaxLineLen = clampDefault(q.MaxLineLen, DefaultSearchLineLen, MaxSearchLineLen)
+	q.Budget = clampDefault(q.Budget, DefaultSearchBudget, MaxSearchBudget)
+
+	files, err := db.searchFiles(ctx, q)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	s := &logSearch{db: db, q: q, m: m, files: files}
+	return s.run(ctx)
+}
+
+func clampDefault[T int | time.Duration](v, def, most T) T {
+	if v == 0 {
+		return def
+	}
+	return min(v, most)
+}
+
+type searchFile struct {
+	id, name, issueID string
+}
+
+func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, error) {
+	var files []searchFile
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		files = nil
+		if q.IssueID != "" {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM issues WHERE id = ?`, q.IssueID).Scan(&one)
+			if err == sql.ErrNoRows {
+				return errNoIssue(q.IssueID)
+			}
+			if err != nil {
+				return fmt.Errorf("find issue: %w", err)
+			}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, file_name, issue_id FROM log_files
+			WHERE (?1 = '' OR id = ?1) AND (?2 = '' OR issue_id = ?2) ORDER BY uploaded_at DESC, rowid DESC`, q.LogFileID, q.IssueID)
+		if err != nil {
+			return fmt.Errorf("list logs to search: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var f searchFile
+			if err := rows.Scan(&f.id, &f.name, &f.issueID); err != nil {
+				return fmt.Errorf("list logs to search: %w", err)
+			}
+			files = append(files, f)
+		}
+		return rows.Err()
+	})
+	if err == nil && q.LogFileID != "" && len(files) == 0 {
+		if q.IssueID != "" {
+			return nil, Errorf(ENotFound, "no log file with id %s in issue %s", q.LogFileID, q.IssueID)
+		}
+		return nil, errNoLog(q.LogFileID)
+	}
+	return files, err
+}
+
+// logMatcher finds matching lines. lit, when set, is a literal every match
+// contains (lower-cased when fold: it is then looked for in a lower-cased
+// copy); re, when set, decides each candidate line.
+type logMatcher struct {
+	lit  []byte
+	fold bool
+	re   *regexp.Regexp
+}
+
+func newLogMatcher(q SearchQuery) (*logMatcher, error) {
+	switch {
+	case q.Pattern == "":
+		return nil, Errorf(EInvalid, "pattern is required")
+	case len(q.Pattern) > maxSearchPattern:
+		return nil, Errorf(EInvalid, "pattern is %d bytes, over the %d-byte limit", len(q.Pattern), maxSearchPattern)
+	case !q.Regex && strings.ContainsAny(q.Pattern, "\r\n"):
+		return nil, Errorf(EInvalid, "pattern must not contain a line break: logs are searched line by line")
+	}
+	m := &logMatcher{}
+	if !q.Regex {
+		switch {
+		case !q.IgnoreCase:
+			m.lit = []byte(q.Pattern)
+		case isASCII(q.Pattern):
+			m.lit, m.fold = []byte(strings.ToLower(q.Pattern)), true
+		default:
+			m.re = regexp.MustCompile("(?i)" + regexp.QuoteMeta(q.Pattern))
+		}
+		return m, nil
+	}
+	flags := syntax.Perl
+	if q.IgnoreCase {
+		flags |= syntax.FoldCase
+	}
+	parsed, err := syntax.Parse(q.Pattern, flags)
+	if err != nil {
+		return nil, Errorf(EInvalid, "invalid regular expression %q: %v (Go RE2 syntax)", q.Pattern, err)
+	}
+	prefix := "(?m)"
+	if q.IgnoreCase {
+		prefix = "(?mi)"
+	}
+	if m.re, err = regexp.Compile(prefix + q.Pattern); err != nil {
+		return nil, Errorf(EInvalid, "invalid regular expression %q: %v (Go RE2 syntax)", q.Pattern, err)
+	}
+	if lit, fold := requiredLiteral(parsed.Simplify()); len(lit) > 0 {
+		s := string(lit)
+		switch {
+		case !fold:
+			m.lit = []byte(s)
+		case isASCII(s):
+			m.lit, m.fold = []byte(strings.ToLower(s)), true
+		}
+	}
+	return m, nil
+}
+
+// requiredLiteral returns the longest literal that every match of re
+// contains, and whether it is to be matched ignoring case.
+func requiredLiteral(re *syntax.Regexp) ([]rune, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return re.Rune, re.Flags&syntax.FoldCase != 0
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var best []rune
+		var bestFold bool
+		for _, sub := range re.Sub {
+			if lit, fold := requiredLiteral(sub); len(lit) > len(best) {
+				best, bestFold = lit, fold
+			}
+		}
+		return best, bestFold
+	}
+	return nil, false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII writes src with ASCII letters lower-cased to dst (same
+// length, so offsets carry over), eight bytes at a time.
+func lowerASCII(dst, src []byte) []byte {
+	dst = append(dst[:0], src...)
+	const hi = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		w := binary.LittleEndian.Uint64(dst[i:])
+		h := w &^ hi
+		// High bit of each byte set where 'A' <= b <= 'Z' and b < 0x80.
+		upper := ((h + 0x3f3f3f3f3f3f3f3f) ^ (h + 0x2525252525252525)) &^ w & hi
+		binary.LittleEndian.PutUint64(dst[i:], w|upper>>2)
+	}
+	for ; i < len(dst); i++ {
+		if c := dst[i]; 'A' <= c && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return dst
+}
+
+// scan calls emit for each matching line of d, in order, with the line's
+// bounds [ls, le) and the match, until emit returns false. hay is d, or
+// d lower-cased when m.fold.
+func (m *logMatcher) scan(d, hay []byte, emit func(ls, le, at, n int) bool) {
+	for pos := 0; pos < len(d); {
+		var ls, le, at, n int
+		if m.lit != nil {
+			i := bytes.Index(hay[pos:], m.lit)
+			if i < 0 {
+				return
+			}
+			at = pos + i
+			ls = pos + bytes.LastIndexByte(d[pos:at], '\n') + 1
+			n = len(m.lit)
+		} else {
+			ls = pos
+		}
+		le = len(d)
+		if j := bytes.IndexByte(d[max(at, ls):], '\n'); j >= 0 {
+			le = max(at, ls) + j
+		}
+		if m.re != nil {
+			loc := m.re.FindIndex(d[ls:le])
+			if loc == nil {
+				pos = le + 1
+				continue
+			}
+			at, n = ls+loc[0], loc[1]-loc[0]
+		}
+		if !emit(ls, le, at, n) {
+			return
+		}
+		pos = le + 1
+	}
+}
+
+type logSearch struct {
+	db    *DB
+	q     SearchQuery
+	m     *logMatcher
+	files []searchFile
+}
+
+type searchJob struct {
+	k    int // global order
+	file int
+	t    *logText
+	i    int // chunk
+}
+
+type searchDone struct {
+	k, file int
+	matches []SearchMatch
+	bytes   int64
+}
+
+func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
+	sctx, cancel := context.WithTimeout(ctx, s.q.Budget)
+	defer cancel()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	jobs := make(chan searchJob, 2*workers)
+	results := make(chan searchDone, workers)
+	var emptyFiles int
+	var prodErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(jobs)
+		emptyFiles, prodErr = s.produce(sctx, jobs)
+	})
+	var workersWG sync.WaitGroup
+	for range workers {
+		workersWG.Go(func() { s.work(sctx, jobs, results) })
+	}
+	go func() { workersWG.Wait(); close(results) }()
+
+	done := map[int]searchDone{}
+	prefix, prefixMatches, full := 0, 0, false
+	for r := range results {
+		done[r.k] = r
+		for d, ok := done[prefix]; ok; d, ok = done[prefix] {
+			prefixMatches += len(d.matches)
+			prefix++
+		}
+		if prefixMatches >= s.q.MaxMatches && !full {
+			full = true
+			cancel()
+		}
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return SearchResult{}, err
+	}
+	if prodErr != nil && sctx.Err() == nil {
+		return SearchResult{}, prodErr
+	}
+	res := SearchResult{Matches: []SearchMatch{}, FilesSearched: emptyFiles}
+	ks := make([]int, 0, len(done))
+	seen := map[int]bool{}
+	for k, d := range done {
+		ks = append(ks, k)
+		res.BytesSearched += d.bytes
+		if !seen[d.file] {
+			seen[d.file] = true
+			res.FilesSearched++
+		}
+	}
+	sort.Ints(ks)
+	for _, k := range ks {
+		res.Matches = append(res.Matches, done[k].matches...)
+	}
+	if len(res.Matches) > s.q.MaxMatches {
+		res.Matches = res.Matches[:s.q.MaxMatches]
+		full = true
+	}
+	res.Truncated = full
+	res.TimedOut = !full && sctx.Err() != nil
+	return res, nil
+}
+
+// produce opens each log in order and queues its chunks; it returns how
+// many logs were empty (searched, with nothing to read).
+func (s *logSearch) produce(ctx context.Context, jobs chan<- searchJob) (empty int, err error) {
+	k := 0
+	for fi, f := range s.files {
+		t, err := s.db.openSearchText(ctx, f.id)
+		if c := ErrorCode(err); c == ENotFound || c == ETooLarge {
+			continue // deleted since listed, or an app row too large or without its file
+		}
+		if err != nil {
+			return empty, err
+		}
+		if len(t.chunks) == 0 {
+			empty++
+		}
+		for i := range t.chunks {
+			select {
+			case jobs <- searchJob{k: k, file: fi, t: t, i: i}:
+				k++
+			case <-ctx.Done():
+				return empty, nil
+			}
+		}
+	}
+	return empty, nil
+}
+
+// openSearchText returns a log's layout with a loader safe for concurrent
+// use: each chunk is read in its own read transaction.
+func (db *DB) openSearchText(ctx context.Context, id string) (*logText, error) {
+	var t *logText
+	var legacy *legacySource
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, legacy, err = openLogTextTx(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if legacy != nil {
+		text, err := legacy.read(id, db.cfg.MaxDecompress)
+		if err != nil {
+			return nil, err
+		}
+		return textLog(id, text), nil
+	}
+	t.load = func(i int, dst []byte) ([]byte, error) {
+		var out []byte
+		err := db.read(ctx, func(tx *sql.Tx) error {
+			var err error
+			out, err = loadChunkTx(ctx, tx, id, t.chunks[i], dst)
+			return err
+		})
+		return out, err
+	}
+	return t, nil
+}
+
+func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results chan<- searchDone) {
+	var buf, low []byte
+	for j := range jobs {
+		if ctx.Err() != nil {
+			continue
+		}
+		d, err := j.t.load(j.i, buf[:0])
+		if err != nil {
+			// The log was deleted since, or ctx ended: nothing to report.
+			if !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
+				s.db.log.Warn("search log chunk", "log", j.t.id, "chunk", j.i, "err", err)
+			}
+			continue
+		}
+		buf = d
+		hay := d
+		if s.m.fold {
+			low = lowerASCII(low, d)
+			hay = low
+		}
+		r := searchDone{k: j.k, file: j.file, bytes: int64(len(d)), matches: s.matches(j, d, hay)}
+		select {
+		case results <- r:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// matches returns the matches in chunk j, whose text is d.
+func (s *logSearch) matches(j searchJob, d, hay []byte) []SearchMatch {
+	c := j.t.chunks[j.i]
+	f := s.files[j.file]
+	var out []SearchMatch
+	linePos, line := c.lineOff, c.firstLine
+	s.m.scan(d, hay, func(ls, le, at, n int) bool {
+		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID,
+			ByteOffset: c.byteStart + int64(at), Line: clipLine(d[ls:le], at-ls, n, s.q.MaxLineLen)}
+		if ls < c.lineOff {
+			sm.LineNumber = c.firstLine - 1 // the end of a line begun in an earlier chunk
+		} else {
+			line += int64(bytes.Count(d[linePos:ls], []byte{'\n'}))
+			linePos = ls
+			sm.LineNumber = line
+		}
+		if s.q.ContextLines > 0 {
+			sm.Before, sm.After = s.context(j, d, ls, le)
+		}
+		out = append(out, sm)
+		return len(out) < s.q.MaxMatches
+	})
+	return out
+}
+
+// context returns the lines around [ls, le), reaching into the previous
+// or next chunk when the match is near an edge of this one.
+func (s *logSearch) context(j searchJob, d []byte, ls, le int) (before, after []string) {
+	n := s.q.ContextLines
+	clip := func(b []byte) string { return clipLine(b, 0, 0, s.q.MaxLineLen) }
+	lines, need := linesBefore(d, ls, n)
+	if need > 0 && j.i > 0 {
+		if prev, err := j.t.load(j.i-1, nil); err == nil {
+			more, _ := linesBefore(prev, len(prev), need)
+			lines = append(more, lines...)
+		}
+	}
+	for _, l := range lines {
+		before = append(before, clip(l))
+	}
+	lines, need = linesAfter(d, le, n)
+	if need > 0 && j.i+1 < len(j.t.chunks) {
+		if next, err := j.t.load(j.i+1, nil); err == nil {
+			more, _ := linesAfter(next, -1, need)
+			lines = append(lines, more...)
+		}
+	}
+	for _, l := range lines {
+		after = append(after, clip(l))
+	}
+	return before, after
+}
+
+// linesBefore returns up to n lines that end before offset ls (a line
+// start), in order, and how many more were wanted.
+func linesBefore(d []byte, ls, n int) ([][]byte, int) {
+	var out [][]byte
+	for end := ls; len(out) < n && end > 0; {
+		last := end
+		if d[end-1] == '\n' {
+			last-- // else a line cut at a chunk's end
+		}
+		start := bytes.LastIndexByte(d[:last], '\n') + 1
+		out = append(out, d[start:last])
+		end = start
+	}
+	for i, k := 0, len(out)-1; i < k; i, k = i+1, k-1 {
+		out[i], out[k] = out[k], out[i]
+	}
+	return out, n - len(out)
+}
+
+// linesAfter returns up to n lines that start after offset le (a line's
+// newline; -1 for the start of d), and how many more were wanted.
+func linesAfter(d []byte, le, n int) ([][]byte, int) {
+	var out [][]byte
+	for start := le + 1; len(out) < n && start < len(d); {
+		end := len(d)
+		if j := bytes.IndexByte(d[start:], '\n'); j >= 0 {
+			end = start + j
+		}
+		out = append(out, d[start:end])
+		start = end + 1
+	}
+	return out, n - len(out)
+}
+
+// clipLine returns line (without a trailing CR) as valid UTF-8, cut to
+// max bytes around the match [at, at+n) when longer, "…" marking a cut.
+func clipLine(line []byte, at, n, most int) string {
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) <= most {
+		return strings.ToValidUTF8(string(line), "\uFFFD")
+	}
+	start := 0
+	if at+n > most {
+		start = min(max(0, at-(most-n)/2), len(line)-most)
+		if at < start {
+			start = at // a match longer than the limit: show its start
+		}
+	}
+	seg := line[start : start+most]
+	lead := 0
+	for lead < utf8.UTFMax-1 && lead < len(seg) && !utf8.RuneStart(seg[lead]) {
+		lead++
+	}
+	seg = seg[lead:runeCut(seg)]
+	out := strings.ToValidUTF8(string(seg), "\uFFFD")
+	if start+lead > 0 {
+		out = "…" + out
+	}
+	if start+lead+len(seg) < len(line) {
+		out += "…"
+	}
+	return out
+}
