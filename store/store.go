@@ -60,6 +60,8 @@ type DB struct {
 	log     *slog.Logger
 	applied []string // migrations applied by this Open
 
+	lists listIndexes // search indexes of the attachment lists (lists.go)
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
