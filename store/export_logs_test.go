@@ -11,7 +11,7 @@ import (
 // LogHookChunk is one row of a log's chunk layout.
 type LogHookChunk struct {
 	Seq, FirstLine, LineCount, LineOff, ByteStart, ByteLen int64
-	Compressed                                            int64 // bytes of the zstd frame
+	Compressed                                             int64 // bytes of the zstd frame
 }
 
 // LogHookChunks returns the chunk layout stored under id (a log's, or a
@@ -88,7 +88,9 @@ func LogHookStageIngest(ctx context.Context, db *DB, issueID string, heartbeat t
 }
 
 // LogHookCollectGarbage runs the staged-chunk garbage collector now.
-func LogHookCollectGarbage(ctx context.Context, db *DB) (int, error) { return db.collectLogGarbage(ctx) }
+func LogHookCollectGarbage(ctx context.Context, db *DB) (int, error) {
+	return db.collectLogGarbage(ctx)
+}
 
 // LogHookSetBatchBytes sets the staged batch size and returns a func that
 // restores it. Tests that use it must not run in parallel.

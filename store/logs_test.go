@@ -687,7 +687,10 @@ func TestLogFile_Errors(t *testing.T) {
 			_, err := db.UploadLogFileByContent(ctx, "no-such-issue", "a.log", strings.NewReader("x\n"))
 			return err
 		}, store.ENotFound, "no issue with id no-such-issue"},
-		{"NoIssueID", func() error { _, err := db.UploadLogFileByContent(ctx, "", "a.log", strings.NewReader("x")); return err }, store.EInvalid, "issue id"},
+		{"NoIssueID", func() error {
+			_, err := db.UploadLogFileByContent(ctx, "", "a.log", strings.NewReader("x"))
+			return err
+		}, store.EInvalid, "issue id"},
 		{"NoPath", func() error { _, err := db.UploadLogFile(ctx, issue, ""); return err }, store.EInvalid, "file path"},
 		{"MissingFile", func() error { _, err := db.UploadLogFile(ctx, issue, filepath.Join(dir, "missing.log")); return err }, store.ENotFound, "no such file"},
 		{"Directory", func() error { _, err := db.UploadLogFile(ctx, issue, dir); return err }, store.EInvalid, "not a regular file"},
