@@ -61,6 +61,8 @@ func commands() []command {
 		versionCmd(),
 		migrateCmd(),
 		doctorCmd(),
+		watchCmd(),
+		ingestCmd(),
 	}
 }
 

@@ -1,0 +1,624 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tftsr/tftsr-mcp/store"
+)
+
+// Outcome is what became of one file.
+type Outcome string
+
+// Final outcomes, reported to OnIngest and counted in Status.
+const (
+	OutcomeOK        Outcome = "ok"        // stored
+	OutcomeDuplicate Outcome = "duplicate" // these bytes were already on the issue: a success
+	OutcomeFailed    Outcome = "failed"    // moved to .failed with the reason
+	OutcomeSkipped   Outcome = "skipped"   // left in place (unknown kind, empty, not a regular file)
+)
+
+// Outcomes that put a file back in the queue.
+const (
+	outcomeRetry    Outcome = "retry"    // an error that may pass: tried again after a backoff
+	outcomeChanged  Outcome = "changed"  // the file changed under us: settle again
+	outcomeVanished Outcome = "vanished" // deleted or renamed away before it was read
+)
+
+func (o Outcome) final() bool {
+	return o == OutcomeOK || o == OutcomeDuplicate || o == OutcomeFailed || o == OutcomeSkipped
+}
+
+// Result describes one file's ingest.
+type Result struct {
+	Path         string        `json:"path"`          // the file as found
+	Dir          string        `json:"dir,omitempty"` // the watched folder; empty for IngestFile
+	IssueID      string        `json:"issue_id,omitempty"`
+	IssueTitle   string        `json:"issue_title,omitempty"`
+	IssueCreated bool          `json:"issue_created,omitempty"` // the watcher opened the issue for this file
+	Kind         string        `json:"kind,omitempty"`          // "log" or "image" (or what it was taken for)
+	ID           string        `json:"id,omitempty"`            // the log_files or image_attachments id
+	StoredName   string        `json:"stored_name,omitempty"`   // file name in the store (a .gz log loses its .gz)
+	Bytes        int64         `json:"bytes"`                   // bytes stored (a .gz log's text)
+	Outcome      Outcome       `json:"outcome"`
+	Error        string        `json:"error,omitempty"`
+	Err          error         `json:"-"`
+	MovedTo      string        `json:"moved_to,omitempty"`
+	Duration     time.Duration `json:"duration_ns"`
+
+	sig fileSig // the file as opened
+}
+
+// job is one file to ingest.
+type job struct {
+	path     string
+	root     string // the watched folder; "" for IngestFile
+	rel      string
+	route    string  // issue id or title
+	sig      fileSig // as settled (watched files only)
+	progress *atomic.Int64
+}
+
+// progressLine is the size above which a file's ingest logs its progress.
+const progressLine = 100 << 20
+
+// IngestFile stores one file, as the watcher would, without moving it: it
+// goes to the issue issueHint names (id, or open title, else created), or
+// to the inbox issue when issueHint is empty. A symlink named on the
+// command line is resolved once; the file it names is then opened without
+// following links. The error is non-nil unless the outcome is ok or
+// duplicate.
+func (w *Watcher) IngestFile(ctx context.Context, path, issueHint string) (Result, error) {
+	route := strings.TrimSpace(issueHint)
+	if route == "" {
+		route = w.opts.Inbox
+	}
+	res := Result{Path: path, Outcome: OutcomeFailed}
+	abs, err := filepath.Abs(path)
+	if err == nil {
+		abs, err = filepath.EvalSymlinks(abs)
+	}
+	if err != nil {
+		res.Err, res.Error = err, err.Error()
+		return res, err
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		err := fmt.Errorf("%s is a folder: name its files, or use watch", path)
+		res.Err, res.Error = err, err.Error()
+		return res, err
+	}
+	res, f := w.ingest(ctx, job{path: abs, rel: filepath.Base(abs), route: route})
+	if f != nil {
+		f.Close()
+	}
+	res.Path = path
+	switch res.Outcome {
+	case outcomeRetry, outcomeVanished, outcomeChanged:
+		res.Outcome = OutcomeFailed
+	}
+	w.mu.Lock()
+	w.st.add(res)
+	w.mu.Unlock()
+	w.logResult(res, path)
+	if w.opts.OnIngest != nil {
+		w.opts.OnIngest(res)
+	}
+	if res.Outcome == OutcomeOK || res.Outcome == OutcomeDuplicate {
+		return res, nil
+	}
+	if res.Err == nil {
+		res.Err = errors.New(res.Error)
+	}
+	return res, res.Err
+}
+
+// ingest reads and stores one file. It returns the open file (nil when it
+// was not opened) so that the caller can check, before moving the path,
+// that the path still names the file that was stored.
+func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
+	start := time.Now()
+	res = Result{Path: j.path}
+	defer func() { res.Duration = time.Since(start) }()
+	end := func(o Outcome, err error) (Result, *os.File) {
+		res.Outcome, res.Err = o, err
+		if err != nil {
+			res.Error = err.Error()
+		}
+		return res, f
+	}
+	name := filepath.Base(j.path)
+
+	if j.root != "" {
+		// The file's folder must still be inside DIR: a folder swapped for
+		// a symlink after it was scanned must not lead the read elsewhere.
+		dir, err := filepath.EvalSymlinks(filepath.Dir(j.path))
+		if errors.Is(err, fs.ErrNotExist) {
+			return end(outcomeVanished, nil)
+		}
+		if err != nil {
+			return end(outcomeRetry, err)
+		}
+		if !within(j.root, dir) {
+			return end(OutcomeFailed, fmt.Errorf("refused: %s resolves to %s, outside %s", filepath.Dir(j.rel), dir, j.root))
+		}
+	}
+	f, err := openNoFollow(j.path)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+		return end(outcomeVanished, nil)
+	case isSymlinkErr(err):
+		return end(OutcomeFailed, symlinkRefusal(j))
+	case errors.Is(err, fs.ErrPermission):
+		return end(outcomeRetry, fmt.Errorf("cannot read the file (permission denied): %w", err))
+	default:
+		return end(outcomeRetry, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return end(outcomeRetry, fmt.Errorf("stat: %w", err))
+	}
+	res.sig = sigOf(fi)
+	if !fi.Mode().IsRegular() {
+		return end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+	}
+	if j.root != "" && res.sig != j.sig {
+		return end(outcomeChanged, nil)
+	}
+	head := make([]byte, sniffLen)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return end(outcomeRetry, fmt.Errorf("read: %w", err))
+	}
+	head = head[:n]
+	k := classify(name, head, fi.Size())
+	res.Kind = k.String()
+	storedName := name
+	switch k {
+	case kindEmpty:
+		return end(OutcomeSkipped, errors.New("empty file: left in place until it has content"))
+	case kindUnknown:
+		return end(OutcomeSkipped, errors.New("neither an image (PNG, JPEG, GIF, WebP, BMP) nor text: left in place"))
+	case kindFakeImage:
+		return end(OutcomeFailed, fmt.Errorf("named %s but its bytes are not a PNG, JPEG, GIF, WebP or BMP image", filepath.Ext(name)))
+	case kindImage:
+		if fi.Size() > w.opts.MaxImageSize {
+			return end(OutcomeFailed, fmt.Errorf("image is %d bytes, over the %d-byte limit (setting max-image-size)", fi.Size(), w.opts.MaxImageSize))
+		}
+	case kindGzipLog:
+		storedName = gzipInnerName(name)
+		inner, err := gzipHead(f, fi.Size())
+		if err != nil {
+			return end(OutcomeFailed, err)
+		}
+		switch classify(storedName, inner, int64(len(inner))) {
+		case kindLog:
+		case kindEmpty:
+			return end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
+		case kindFakeImage:
+			return end(OutcomeFailed, fmt.Errorf("gzip named %s whose content is not an image", storedName))
+		default:
+			return end(OutcomeSkipped, errors.New("gzip whose content is not text (an archive?): left in place"))
+		}
+	}
+
+	issue, err := w.issues.resolve(ctx, w.db, j.route)
+	if err != nil {
+		return end(w.errOutcome(err, j.route), fmt.Errorf("issue %q: %w", j.route, err))
+	}
+	res.IssueID, res.IssueTitle, res.IssueCreated = issue.id, issue.title, issue.created
+	if issue.created {
+		w.log.Info("issue opened", "issue", issue.id, "title", issue.title)
+	}
+	res.StoredName = storedName
+
+	src := &progressReader{r: io.NewSectionReader(f, 0, 1<<62), total: fi.Size(), done: j.progress,
+		log: w.log, file: j.rel, start: time.Now(), last: time.Now()}
+	switch k {
+	case kindImage:
+		data, err := io.ReadAll(io.LimitReader(src, w.opts.MaxImageSize+1))
+		if err != nil {
+			return end(outcomeRetry, fmt.Errorf("read: %w", err))
+		}
+		img, err := w.db.UploadImageByContent(ctx, issue.id, storedName, data)
+		if err != nil {
+			return end(w.errOutcome(err, j.route), err)
+		}
+		res.ID, res.Bytes = img.ID, img.FileSize
+		res.setDup(img.Duplicate)
+	case kindLog:
+		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, src)
+		if err = firstErr(src.err, err); err != nil {
+			return end(w.errOutcome(err, j.route), err)
+		}
+		res.ID, res.Bytes = lf.ID, lf.FileSize
+		res.setDup(lf.Duplicate)
+	case kindGzipLog:
+		lf, err := w.uploadGzip(ctx, issue.id, storedName, src)
+		if err != nil {
+			return end(w.errOutcome(err, j.route), err)
+		}
+		res.ID, res.Bytes = lf.ID, lf.FileSize
+		res.setDup(lf.Duplicate)
+	}
+	if j.root != "" {
+		if after, err := f.Stat(); err == nil && sigOf(after) != res.sig {
+			// Stored as read; a writer came back. Take the file again once
+			// it settles (the same bytes would be a duplicate).
+			res.sig = sigOf(after)
+			return end(outcomeChanged, nil)
+		}
+	}
+	return res, f
+}
+
+func (r *Result) setDup(dup bool) {
+	r.Outcome = OutcomeOK
+	if dup {
+		r.Outcome = OutcomeDuplicate
+	}
+}
+
+// uploadGzip streams the decompressed text into the store, within the
+// decompression guard: memory stays bounded whatever the file inflates to.
+func (w *Watcher) uploadGzip(ctx context.Context, issueID, name string, src io.Reader) (store.LogFile, error) {
+	pr, pw := io.Pipe()
+	var derr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, derr = store.Decompress(pw, src, w.opts.MaxDecompress)
+		pw.CloseWithError(derr)
+	}()
+	in := &errReader{r: pr}
+	lf, err := w.db.UploadLogFileByContent(ctx, issueID, name, in)
+	pr.CloseWithError(errUploadEnded) // unblocks the decompressor if the upload stopped reading
+	<-done
+	if in.err != nil {
+		// The decompressor failed first (a bomb, corrupt data): that is the
+		// cause, whatever the store made of it.
+		if errors.Is(in.err, store.ErrDecompressLimit) {
+			return store.LogFile{}, fmt.Errorf("%w (setting max-decompress); nothing was stored", in.err)
+		}
+		return store.LogFile{}, in.err
+	}
+	return lf, err
+}
+
+var (
+	errUploadEnded = errors.New("upload ended")
+	errNoLink      = errors.New("no hard link")
+)
+
+// errReader remembers the first error other than EOF its reader gave.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// gzipHead returns the first bytes of a gzip file's content.
+func gzipHead(f *os.File, size int64) ([]byte, error) {
+	var buf limitedBuffer
+	buf.max = sniffLen
+	_, err := store.Decompress(&buf, io.NewSectionReader(f, 0, size), sniffLen)
+	if err != nil && !errors.Is(err, store.ErrDecompressLimit) {
+		return nil, fmt.Errorf("not a readable gzip file: %w", err)
+	}
+	return buf.b, nil
+}
+
+// limitedBuffer keeps the first max bytes written to it.
+type limitedBuffer struct {
+	b   []byte
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - len(l.b); room > 0 {
+		l.b = append(l.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// progressReader counts what was read, for Status, and logs progress of a
+// big file every few seconds.
+type progressReader struct {
+	r           io.Reader
+	total, n    int64
+	done        *atomic.Int64
+	log         *slog.Logger
+	file        string
+	start, last time.Time
+	err         error // the first read error other than EOF
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if p.done != nil {
+		p.done.Store(p.n)
+	}
+	if err != nil && err != io.EOF && p.err == nil {
+		p.err = err
+	}
+	if p.total > progressLine {
+		if now := time.Now(); now.Sub(p.last) >= 5*time.Second {
+			p.last = now
+			secs := now.Sub(p.start).Seconds()
+			p.log.Info("ingest progress", "file", p.file, "bytes", p.n, "of", p.total,
+				"pct", p.n*100/max(p.total, 1), "mb_s", fmt.Sprintf("%.1f", float64(p.n)/(1<<20)/secs))
+		}
+	}
+	return n, err
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// errOutcome sorts an error into one a retry may cure and one it cannot.
+func (w *Watcher) errOutcome(err error, route string) Outcome {
+	switch {
+	case isNoSpace(err), errors.Is(err, fs.ErrPermission):
+		return outcomeRetry
+	case errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrDecompressLimit):
+		return OutcomeFailed
+	}
+	switch store.ErrorCode(err) {
+	case store.EInvalid, store.ETooLarge, store.EConflict:
+		return OutcomeFailed
+	case store.ENotFound:
+		// The issue was deleted since it was looked up: look again.
+		w.issues.forget(route)
+	}
+	return outcomeRetry
+}
+
+func symlinkRefusal(j job) error {
+	target, err := os.Readlink(j.path)
+	if err != nil {
+		return errors.New("refused: a symlink; the watcher never follows links")
+	}
+	where := "inside"
+	abs := target
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(filepath.Dir(j.path), target)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	if j.root == "" || !within(j.root, abs) {
+		where = "outside"
+	}
+	return fmt.Errorf("refused: a symlink to %s (%s the watched folder); the watcher never follows links", target, where)
+}
+
+// issueCache resolves routing names to issues, one at a time, so that two
+// files for a new folder open one issue, not two.
+type issueCache struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	m   map[string]cachedIssue
+}
+
+type cachedIssue struct {
+	id, title string
+	created   bool
+	at        time.Time
+}
+
+// resolve finds the issue whose id is name, else the open issue titled
+// name, else creates it. A hit is kept for ttl: an issue closed meanwhile
+// still receives files for that long.
+func (c *issueCache) resolve(ctx context.Context, db Store, name string) (cachedIssue, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return cachedIssue{}, store.Errorf(store.EInvalid, "empty issue name")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[name]; ok && time.Since(e.at) < c.ttl {
+		e.created = false
+		return e, nil
+	}
+	e := cachedIssue{at: time.Now()}
+	d, err := db.FindIssueByID(ctx, name)
+	switch {
+	case err == nil:
+		e.id, e.title = d.ID, d.Title
+	case store.ErrorCode(err) != store.ENotFound:
+		return e, err
+	default:
+		is, err := db.FindOpenIssueByTitle(ctx, name)
+		if store.ErrorCode(err) == store.ENotFound {
+			is, err = db.CreateIssue(ctx, store.NewIssue{
+				Title:       name,
+				Source:      "watcher",
+				Description: "Opened by the tftsr-mcp watcher for files dropped into a folder named " + name + ".",
+			})
+			e.created = err == nil
+		}
+		if err != nil {
+			return e, err
+		}
+		e.id, e.title = is.ID, is.Title
+	}
+	if c.m == nil {
+		c.m = map[string]cachedIssue{}
+	}
+	c.m[name] = e
+	return e, nil
+}
+
+func (c *issueCache) forget(name string) {
+	c.mu.Lock()
+	delete(c.m, strings.TrimSpace(name))
+	c.mu.Unlock()
+}
+
+// errReplaced says the path now names another file than the one stored.
+var errReplaced = errors.New("replaced")
+
+// finish moves (or deletes) a stored file, after checking that the path
+// still names the file that was read: a new file dropped under the same
+// name meanwhile stays for its own turn (errReplaced).
+func (w *Watcher) finish(held *os.File, j job, res *Result) error {
+	fi, err := os.Lstat(j.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // renamed or deleted mid-way; a renamed file comes back as a duplicate
+	}
+	if err != nil {
+		return err
+	}
+	hfi, err := held.Stat()
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(fi, hfi) || sigOf(fi) != res.sig {
+		return errReplaced
+	}
+	if w.opts.DeleteAfterIngest {
+		if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	dir := filepath.Join(j.root, ingestedDir, time.Now().Format("2006-01-02"), filepath.Dir(j.rel))
+	moved, err := moveNoClobber(j.path, dir, filepath.Base(j.path))
+	res.MovedTo = moved
+	return err
+}
+
+// fail moves a file that cannot be stored to DIR/.failed/<path> with a
+// <name>.error.txt beside it. A file that cannot be moved is left in place
+// (and logged once).
+func (w *Watcher) fail(j job, res *Result) {
+	if j.root == "" {
+		return
+	}
+	dir := filepath.Join(j.root, failedDir, filepath.Dir(j.rel))
+	moved, err := moveNoClobber(j.path, dir, filepath.Base(j.path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		res.Outcome = OutcomeSkipped
+		res.Error += fmt.Sprintf("; and it could not be moved to %s: %v", failedDir, err)
+		return
+	}
+	res.MovedTo = moved
+	text := fmt.Sprintf("file:    %s\nfailed:  %s\nissue:   %s\nerror:   %s\n\nTo try again, fix the cause and move the file back into %s.\n",
+		j.rel, time.Now().Format(time.RFC3339), j.route, res.Error, filepath.Join(j.root, filepath.Dir(j.rel)))
+	if err := createNoClobber(moved+".error.txt", []byte(text)); err != nil {
+		w.log.Warn("write error note", "file", moved, "error", err)
+	}
+}
+
+// moveNoClobber moves src into dir under name, or name-1, name-2 ... if
+// taken: a hard link never replaces an existing name, and the original is
+// removed only once the link exists. Where hard links are not supported the
+// name is reserved with O_EXCL and the file renamed over the reservation.
+func moveNoClobber(src, dir, name string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	// Where link(2) follows symlinks (macOS), a hard link to a dropped
+	// symlink would link its target: a symlink is always renamed.
+	link := true
+	if fi, err := os.Lstat(src); err != nil {
+		return "", err
+	} else if fi.Mode()&os.ModeSymlink != 0 {
+		link = false
+	}
+	for i := 0; i < 10000; i++ {
+		dst := filepath.Join(dir, suffixed(name, i))
+		err := errNoLink
+		if link {
+			err = os.Link(src, dst)
+		}
+		if err == nil {
+			if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return dst, err
+			}
+			return dst, nil
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		r, rerr := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(rerr, fs.ErrExist) {
+			continue
+		}
+		if rerr != nil {
+			return "", err
+		}
+		r.Close()
+		if err := os.Rename(src, dst); err != nil {
+			os.Remove(dst)
+			return "", err
+		}
+		return dst, nil
+	}
+	return "", fmt.Errorf("move %s: no free name in %s", name, dir)
+}
+
+// createNoClobber writes a new file at path, or at a suffixed name if
+// path is taken.
+func createNoClobber(path string, data []byte) error {
+	dir, name := filepath.Split(path)
+	for i := 0; i < 10000; i++ {
+		f, err := os.OpenFile(filepath.Join(dir, suffixed(name, i)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		return errors.Join(err, f.Close())
+	}
+	return fmt.Errorf("no free name for %s", path)
+}
+
+// suffixed is name with -i before its extensions: "app.log.1" -> "app-2.log.1".
+func suffixed(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	dot := -1
+	if len(name) > 1 {
+		if k := strings.IndexByte(name[1:], '.'); k >= 0 {
+			dot = k + 1
+		}
+	}
+	if dot < 0 {
+		return fmt.Sprintf("%s-%d", name, i)
+	}
+	return fmt.Sprintf("%s-%d%s", name[:dot], i, name[dot:])
+}
