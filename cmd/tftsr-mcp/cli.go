@@ -63,6 +63,7 @@ func commands() []command {
 		doctorCmd(),
 		watchCmd(),
 		ingestCmd(),
+		serveCmd(),
 	}
 }
 

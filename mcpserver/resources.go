@@ -1,0 +1,201 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/tftsr/tftsr-mcp/store"
+)
+
+// resourcePage is the page size of resources/list (and of the other lists
+// mcp-go paginates: tools, prompts).
+const resourcePage = 50
+
+func (s *Server) addResources() {
+	s.mcp.AddResourceTemplate(mcp.NewResourceTemplate("tftsr://issues/{id}", "Incident",
+		mcp.WithTemplateDescription("An incident with its attachments (ids), 5-Whys steps and timeline, as JSON."),
+		mcp.WithTemplateMIMEType("application/json")), s.readIssueResource)
+	s.mcp.AddResourceTemplate(mcp.NewResourceTemplate("tftsr://logs/{id}", "Log file",
+		mcp.WithTemplateDescription("The first 200 lines of a log file, redacted; the get_log_file_content tool reads further windows."),
+		mcp.WithTemplateMIMEType("text/plain")), s.readLogResource)
+	s.mcp.AddResourceTemplate(mcp.NewResourceTemplate("tftsr://images/{id}", "Screenshot",
+		mcp.WithTemplateDescription("A screenshot's bytes as stored (not redacted)."),
+		mcp.WithTemplateMIMEType("image/png")), s.readImageResource)
+}
+
+// resourceID returns the id at the end of a tftsr:// URI.
+func resourceID(uri, prefix string) (string, error) {
+	id, ok := strings.CutPrefix(uri, prefix)
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", store.Errorf(store.EInvalid, "bad resource URI %q: want %s<id>", uri, prefix)
+	}
+	return id, nil
+}
+
+// auditResource records a resource read as the audit middleware records a
+// tool call.
+func (s *Server) auditResource(ctx context.Context, uri, id, issueID string, sent []string, err error) {
+	e := store.AISend{Action: "ai_send", Tool: "resources/read", Arguments: map[string]any{"uri": uri},
+		IDs: []string{id}, IssueID: issueID, Redaction: "redacted", Transport: s.opts.Transport}
+	if sess := server.ClientSessionFromContext(ctx); sess != nil {
+		e.SessionID = sess.SessionID()
+		if ci, ok := sess.(server.SessionWithClientInfo); ok {
+			info := ci.GetClientInfo()
+			e.Client, e.ClientVersion = info.Name, info.Version
+		}
+	}
+	if err != nil {
+		e.Action, e.Error = "ai_send_error", err.Error()
+	}
+	res := &mcp.CallToolResult{}
+	for _, t := range sent {
+		res.Content = append(res.Content, mcp.NewTextContent(t))
+	}
+	e.Bytes, e.SHA256 = ContentDigest(res)
+	s.db.RecordAISend(e)
+}
+
+func (s *Server) readIssueResource(ctx context.Context, req mcp.ReadResourceRequest) (_ []mcp.ResourceContents, err error) {
+	uri := req.Params.URI
+	id, err := resourceID(uri, "tftsr://issues/")
+	if err != nil {
+		return nil, err
+	}
+	var text string
+	defer func() { s.auditResource(ctx, uri, id, id, []string{text}, err) }()
+	c := &call{server: s}
+	d, err := s.db.FindIssueByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
+	for _, lf := range d.LogFiles {
+		out.LogFiles = append(out.LogFiles, logSummary(lf))
+	}
+	for _, a := range d.Images {
+		out.Images = append(out.Images, imageSummary(a))
+	}
+	for _, st := range d.Steps {
+		out.Steps = append(out.Steps, c.stepOut(st))
+	}
+	for _, e := range d.Timeline {
+		out.Timeline = append(out.Timeline, c.eventOut(e))
+	}
+	b, err := json.MarshalIndent(out, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	text = string(b)
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: text}}, nil
+}
+
+func (s *Server) readLogResource(ctx context.Context, req mcp.ReadResourceRequest) (_ []mcp.ResourceContents, err error) {
+	uri := req.Params.URI
+	id, err := resourceID(uri, "tftsr://logs/")
+	if err != nil {
+		return nil, err
+	}
+	var text, issueID string
+	defer func() { s.auditResource(ctx, uri, id, issueID, []string{text}, err) }()
+	c := &call{server: s}
+	w, err := s.db.ReadLogLines(ctx, id, 1, defaultMaxLines)
+	if err != nil {
+		return nil, err
+	}
+	body, _, err := s.redactWindow(ctx, c, w)
+	if err != nil {
+		return nil, err
+	}
+	if !w.ValidUTF8 {
+		body = strings.ToValidUTF8(body, "\uFFFD")
+	}
+	body = c.clip(body)
+	if w.HasMore {
+		body += fmt.Sprintf("\n[lines %d-%d of %d; read on with the get_log_file_content tool: log_file_id=%s start_line=%d]\n",
+			w.StartLine, w.EndLine, w.TotalLines, id, w.EndLine+1)
+	}
+	text = body
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "text/plain", Text: text}}, nil
+}
+
+func (s *Server) readImageResource(ctx context.Context, req mcp.ReadResourceRequest) (_ []mcp.ResourceContents, err error) {
+	uri := req.Params.URI
+	id, err := resourceID(uri, "tftsr://images/")
+	if err != nil {
+		return nil, err
+	}
+	var b64, issueID string
+	defer func() { s.auditResource(ctx, uri, id, issueID, []string{b64}, err) }()
+	d, err := s.db.GetImageAttachmentData(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	issueID = d.Image.IssueID
+	b64 = base64.StdEncoding.EncodeToString(d.Data)
+	return []mcp.ResourceContents{mcp.BlobResourceContents{URI: uri, MIMEType: d.MimeType, Blob: b64}}, nil
+}
+
+// resourceCursor is the position in resources/list: log files first, then
+// images, each newest first. It is base64 because mcp-go decodes cursors
+// as base64 before this hook sees the answer.
+type resourceCursor struct {
+	Kind   string `json:"k"` // "logs" or "images"
+	Cursor string `json:"c"` // the store's cursor within that kind
+}
+
+// listResources fills resources/list from the store (mcp-go's own list
+// holds only static resources, sorted by name: none here).
+func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+	cur := resourceCursor{Kind: "logs"}
+	if req.Params.Cursor != "" {
+		b, err := base64.StdEncoding.DecodeString(string(req.Params.Cursor))
+		if err != nil || json.Unmarshal(b, &cur) != nil {
+			res.Resources = []mcp.Resource{}
+			return
+		}
+	}
+	res.Resources = []mcp.Resource{}
+	res.NextCursor = ""
+	next := func(c resourceCursor) {
+		b, _ := json.Marshal(c)
+		res.NextCursor = mcp.Cursor(base64.StdEncoding.EncodeToString(b))
+	}
+	if cur.Kind == "logs" {
+		p, err := s.db.ListAllLogFiles(ctx, store.AttachmentFilter{Limit: resourcePage, Cursor: cur.Cursor})
+		if err != nil {
+			s.log.Warn("resources/list", "err", err)
+			return
+		}
+		for _, lf := range p.LogFiles {
+			r := mcp.NewResource("tftsr://logs/"+lf.ID, lf.FileName,
+				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", lf.IssueTitle, lf.LineCount, lf.UploadedAt)),
+				mcp.WithMIMEType("text/plain"))
+			res.Resources = append(res.Resources, r)
+		}
+		if p.NextCursor != "" {
+			next(resourceCursor{Kind: "logs", Cursor: p.NextCursor})
+		} else {
+			next(resourceCursor{Kind: "images"})
+		}
+		return
+	}
+	p, err := s.db.ListAllImageAttachments(ctx, store.AttachmentFilter{Limit: resourcePage, Cursor: cur.Cursor})
+	if err != nil {
+		s.log.Warn("resources/list", "err", err)
+		return
+	}
+	for _, a := range p.Images {
+		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, a.FileName,
+			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", a.IssueTitle, a.Width, a.Height, a.UploadedAt)),
+			mcp.WithMIMEType(a.MimeType)))
+	}
+	if p.NextCursor != "" {
+		next(resourceCursor{Kind: "images", Cursor: p.NextCursor})
+	}
+}
