@@ -172,7 +172,7 @@ func (s *Server) issueTools() []toolDef {
 		{
 			set: "issues", evidence: true, notFound: issueHint,
 			tool: newTool("list_resolution_steps", "Read the 5-Whys steps",
-				"The incident's 5-Whys steps in order.",
+				"The incident's 5-Whys steps in order (why level 1 to 5), each with its question, answer and evidence. Use it before adding the next level.",
 				readTool, argIssue, mcp.WithOutputSchema[StepList]()),
 			run: s.listSteps,
 		},

@@ -1,0 +1,174 @@
+package mcpserver_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/tftsr/tftsr-mcp/mcpserver"
+)
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
+
+func TestHTTP_Guard(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	post := func(mod func(*http.Request)) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.url+mcpserver.Endpoint, strings.NewReader(initBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		mod(req)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	tests := []struct {
+		name string
+		mod  func(*http.Request)
+		code int
+	}{
+		{"Token", func(*http.Request) {}, 200},
+		{"NoToken", func(r *http.Request) { r.Header.Del("Authorization") }, 401},
+		{"WrongToken", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testToken+"x") }, 401},
+		{"BasicAuth", func(r *http.Request) { r.SetBasicAuth("a", testToken) }, 401},
+		{"EvilOrigin", func(r *http.Request) { r.Header.Set("Origin", "http://evil.example.com") }, 403},
+		{"RebindOrigin", func(r *http.Request) { r.Header.Set("Origin", "http://attacker.test:"+portOf(e.url)) }, 403},
+		{"LoopbackOrigin", func(r *http.Request) { r.Header.Set("Origin", "http://localhost:6274") }, 200},
+		{"EvilHost", func(r *http.Request) { r.Host = "evil.example.com" }, 403},
+		{"BigBody", func(r *http.Request) {
+			r.Body = io.NopCloser(strings.NewReader(strings.Repeat(" ", 9<<20) + initBody))
+			r.ContentLength = int64(9<<20 + len(initBody))
+		}, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, body := post(tt.mod); code != tt.code {
+				t.Fatalf("status %d, want %d: %.200s", code, tt.code, body)
+			}
+		})
+	}
+	res, err := http.Get(e.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || strings.TrimSpace(string(b)) != "ok" {
+		t.Fatalf("healthz: %d %q", res.StatusCode, b)
+	}
+	// The mcp-go client without a token cannot start a session.
+	c, err := client.NewStreamableHttpClient(e.url+mcpserver.Endpoint, transport.WithHTTPHeaders(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Start(context.Background())
+	if _, err := c.Initialize(context.Background(), mcp.InitializeRequest{}); err == nil {
+		t.Fatal("initialize without a token succeeded")
+	}
+}
+
+func portOf(url string) string { return url[strings.LastIndexByte(url, ':')+1:] }
+
+func TestLoadToken(t *testing.T) {
+	dir := t.TempDir()
+	none := func(string) string { return "" }
+	tok, src, err := mcpserver.LoadToken(dir, none)
+	if err != nil || len(tok) < 40 || src != filepath.Join(dir, mcpserver.TokenFile) {
+		t.Fatalf("new token %q from %q: %v", tok, src, err)
+	}
+	fi, err := os.Stat(src)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token file mode %v: %v", fi.Mode(), err)
+	}
+	again, _, err := mcpserver.LoadToken(dir, none)
+	if err != nil || again != tok {
+		t.Fatalf("second load %q, want the same token: %v", again, err)
+	}
+	env, src, err := mcpserver.LoadToken(dir, func(k string) string {
+		if k == "TFTSR_HTTP_TOKEN" {
+			return "from-the-environment-123"
+		}
+		return ""
+	})
+	if err != nil || env != "from-the-environment-123" || src != "TFTSR_HTTP_TOKEN" {
+		t.Fatalf("env token %q %q %v", env, src, err)
+	}
+	if _, _, err := mcpserver.LoadToken(dir, func(string) string { return "short" }); err == nil {
+		t.Fatal("short env token accepted")
+	}
+	os.Chmod(filepath.Join(dir, mcpserver.TokenFile), 0o644)
+	if _, _, err := mcpserver.LoadToken(dir, none); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("world-readable token file: %v", err)
+	}
+}
+
+func TestResourcesAndPrompts(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	issue := e.issue("resources")
+	var logs []string
+	for i := range 3 {
+		logs = append(logs, e.log(issue, "r.log", logText(300+i)).ID)
+	}
+	ctx := context.Background()
+	tpl, err := e.c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
+	if err != nil || len(tpl.ResourceTemplates) != 3 {
+		t.Fatalf("templates: %+v %v", tpl, err)
+	}
+	list, err := e.c.ListResources(ctx, mcp.ListResourcesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Resources) != 3 || list.Resources[0].URI != "tftsr://logs/"+logs[2] {
+		t.Fatalf("resources/list, newest first: %+v", list.Resources)
+	}
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = "tftsr://logs/" + logs[0]
+	rr, err := e.c.ReadResource(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, ok := rr.Contents[0].(mcp.TextResourceContents)
+	if !ok || !strings.Contains(tc.Text, "job 200\n") || strings.Contains(tc.Text, "job 201\n") || !strings.Contains(tc.Text, "start_line=201") {
+		t.Fatalf("log resource: %.300v", rr.Contents[0])
+	}
+	req.Params.URI = "tftsr://issues/" + issue
+	if rr, err = e.c.ReadResource(ctx, req); err != nil || !strings.Contains(rr.Contents[0].(mcp.TextResourceContents).Text, logs[1]) {
+		t.Fatalf("issue resource: %v", err)
+	}
+	req.Params.URI = "tftsr://logs/0192f0c1-7b9e-7c3a-9d41-5e2f8a1b3c4d"
+	if _, err := e.c.ReadResource(ctx, req); err == nil {
+		t.Fatal("unknown log resource read")
+	}
+
+	prompts, err := e.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
+	if err != nil || len(prompts.Prompts) != 4 {
+		t.Fatalf("prompts: %+v %v", prompts, err)
+	}
+	for _, p := range prompts.Prompts {
+		g := mcp.GetPromptRequest{}
+		g.Params.Name = p.Name
+		g.Params.Arguments = map[string]string{"issue_id": issue}
+		res, err := e.c.GetPrompt(ctx, g)
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		body := res.Messages[0].Content.(mcp.TextContent).Text
+		if !strings.Contains(body, "resources") || !strings.Contains(body, logs[2]) || !strings.Contains(body, "triage_started") {
+			t.Fatalf("%s lacks the issue, its logs or timeline:\n%s", p.Name, body)
+		}
+	}
+}
