@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/watcher"
 )
 
 func versionCmd() command {
@@ -99,7 +101,37 @@ func doctorCmd() command {
 			if h.IntegrityCheck != "ok" {
 				return fmt.Errorf("integrity check failed: %s", h.IntegrityCheck)
 			}
+			printDoctorWatchers(w, inv.cfg.DataDir)
 			return nil
 		},
+	}
+}
+
+// printDoctorWatchers lists the watch agents that used this data dir, and
+// the files they will not ingest.
+func printDoctorWatchers(w io.Writer, dataDir string) {
+	list, err := watcher.ReadStatuses(dataDir)
+	if err != nil {
+		fmt.Fprintf(w, "watchers:        cannot read: %v\n", err)
+		return
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(w, "watchers:        none has run\n")
+		return
+	}
+	fmt.Fprintf(w, "watchers:        %d\n", len(list))
+	for _, s := range list {
+		state := "stopped"
+		if s.Running {
+			state = fmt.Sprintf("running (pid %d)", s.PID)
+		}
+		fmt.Fprintf(w, "  %s: %s; stored %d, duplicate %d, failed %d, waiting %d\n",
+			strings.Join(s.Dirs, ", "), state, s.OK, s.Duplicate, s.Failed, s.Queued)
+		for _, f := range s.LeftInPlace {
+			fmt.Fprintf(w, "    left in place (not a log or image): %s\n", f)
+		}
+		if s.LastError != nil {
+			fmt.Fprintf(w, "    last error: %s %s: %s\n", s.LastError.Time.Local().Format("2006-01-02 15:04:05"), s.LastError.File, s.LastError.Error)
+		}
 	}
 }
