@@ -158,7 +158,11 @@ func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
 		}
 	}
 	ing := &logIngest{db: db, in: in, id: newID()}
-	return ing.run(ctx)
+	lf, err := ing.run(ctx)
+	if err == nil && !lf.Duplicate {
+		db.queuePIIScan(ctx, lf.ID, lf.FileSize) // pii_spans.go
+	}
+	return lf, err
 }
 
 // dedupLogFile hashes the file first, but only when the issue has a log of

@@ -62,6 +62,10 @@ type DB struct {
 
 	lists listIndexes // search indexes of the attachment lists (lists.go)
 
+	redactor redactorCache // db.Redactor, once loaded (redact.go)
+	audit    *auditQueue   // RecordAISend's writer (aisend.go)
+	piiScans *piiScanQueue // the ingest PII scanner (pii_spans.go)
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -155,11 +159,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	db.r.SetMaxIdleConns(readConns)
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
+	db.startAuditQueue()
+	db.startPIIScanner()
 	return db, nil
 }
 
-// Close closes every connection.
+// Close finishes the queued PII scans, writes the queued audit entries and
+// closes every connection.
 func (db *DB) Close() error {
+	db.closePIIScanner()
+	db.closeAuditQueue()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 

@@ -14,10 +14,10 @@ import (
 
 // stdioSession runs "serve" with args on pipes, as a client launches it.
 type stdioSession struct {
-	t      *testing.T
-	in     *io.PipeWriter
-	out    *bufio.Scanner
-	done   chan int
+	t    *testing.T
+	in   *io.PipeWriter
+	out  *bufio.Scanner
+	done chan int
 }
 
 func startServe(t *testing.T, dataDir string, args ...string) *stdioSession {
