@@ -160,7 +160,8 @@ func printHelp(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "\nFlags accepted by every command (flag > environment > config file > default):")
 	printSettings(w)
 	fmt.Fprintln(w, "\nEnvironment only:")
-	fmt.Fprintln(w, "  TFTSR_DB_KEY   database passphrase; overrides the .dbkey file in the data dir (never a flag)")
+	fmt.Fprintln(w, "  TFTSR_DB_KEY      database passphrase; overrides the .dbkey file in the data dir (never a flag)")
+	fmt.Fprintln(w, "  TFTSR_HTTP_TOKEN  bearer token of serve --http; overrides the .httptoken file in the data dir")
 	fmt.Fprintln(w, "\nRun 'tftsr-mcp COMMAND --help' for a command's own flags.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 runtime error, 2 usage error.")
 }
