@@ -223,14 +223,6 @@ func (c *call) redact(text string) string {
 	return string(out)
 }
 
-func (c *call) redactAll(texts []string) []string {
-	out := make([]string, len(texts))
-	for i, t := range texts {
-		out[i] = c.redact(t)
-	}
-	return out
-}
-
 // result is a structured result with its text rendering, the text cut at a
 // line boundary to the server's size limit.
 func (c *call) result(structured any, text string) *mcp.CallToolResult {

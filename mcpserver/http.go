@@ -44,6 +44,9 @@ const Endpoint = "/mcp"
 func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	mcpHTTP := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath(Endpoint),
+		// Session ids are checked against the sessions this server issued
+		// (404 after DELETE or for a made-up id), not only for their form.
+		server.WithStateful(true),
 		// Without an event store the last notification before a tool's
 		// result is often lost (mark3labs/mcp-go#969).
 		server.WithEventStore(server.NewInMemoryEventStore()),
@@ -140,8 +143,14 @@ func ServeHTTP(ctx context.Context, ln net.Listener, h http.Handler, o HTTPOptio
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	// Open SSE streams never end by themselves: shutdown cancels the
+	// requests' base context a moment after it stops accepting, so calls
+	// in flight can finish and streams close.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
 	srv := &http.Server{
 		Handler:           h,
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       timeout,
 		IdleTimeout:       2 * time.Minute,
@@ -155,6 +164,7 @@ func ServeHTTP(ctx context.Context, ln net.Listener, h http.Handler, o HTTPOptio
 		return err
 	case <-ctx.Done():
 	}
+	srv.RegisterOnShutdown(func() { time.AfterFunc(500*time.Millisecond, cancelBase) })
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -49,7 +49,9 @@ func (s *Server) addPrompts() {
 
 func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string) (res *mcp.GetPromptResult, err error) {
 	var text string
-	defer func() { s.auditResource(ctx, "prompts/get:"+p.name, issueID, issueID, []string{text}, err) }()
+	defer func() {
+		s.auditResource(ctx, "prompts/get", map[string]any{"name": p.name, "issue_id": issueID}, issueID, issueID, []string{text}, err)
+	}()
 	c := &call{server: s}
 	if issueID == "" {
 		return nil, store.Errorf(store.EInvalid, "issue_id is required; list_issues lists issue ids")
@@ -74,11 +76,11 @@ func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string
 	}
 	fmt.Fprintf(&sb, "\n## Log files (%d)\n", len(d.LogFiles))
 	for _, lf := range d.LogFiles {
-		fmt.Fprintf(&sb, "- %s: %s, %d lines, %d bytes, uploaded %s\n", lf.ID, lf.FileName, lf.LineCount, lf.FileSize, lf.UploadedAt)
+		fmt.Fprintf(&sb, "- %s: %s, %d lines, %d bytes, uploaded %s\n", lf.ID, c.redact(lf.FileName), lf.LineCount, lf.FileSize, lf.UploadedAt)
 	}
 	fmt.Fprintf(&sb, "\n## Screenshots (%d)\n", len(d.Images))
 	for _, a := range d.Images {
-		fmt.Fprintf(&sb, "- %s: %s, %dx%d, uploaded %s\n", a.ID, a.FileName, a.Width, a.Height, a.UploadedAt)
+		fmt.Fprintf(&sb, "- %s: %s, %dx%d, uploaded %s\n", a.ID, c.redact(a.FileName), a.Width, a.Height, a.UploadedAt)
 	}
 	if len(d.Steps) > 0 {
 		sb.WriteString("\n## 5-Whys so far\n")

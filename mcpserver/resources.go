@@ -40,8 +40,8 @@ func resourceID(uri, prefix string) (string, error) {
 
 // auditResource records a resource read as the audit middleware records a
 // tool call.
-func (s *Server) auditResource(ctx context.Context, uri, id, issueID string, sent []string, err error) {
-	e := store.AISend{Action: "ai_send", Tool: "resources/read", Arguments: map[string]any{"uri": uri},
+func (s *Server) auditResource(ctx context.Context, method string, args map[string]any, id, issueID string, sent []string, err error) {
+	e := store.AISend{Action: "ai_send", Tool: method, Arguments: args,
 		IDs: []string{id}, IssueID: issueID, Redaction: "redacted", Transport: s.opts.Transport}
 	if sess := server.ClientSessionFromContext(ctx); sess != nil {
 		e.SessionID = sess.SessionID()
@@ -68,7 +68,9 @@ func (s *Server) readIssueResource(ctx context.Context, req mcp.ReadResourceRequ
 		return nil, err
 	}
 	var text string
-	defer func() { s.auditResource(ctx, uri, id, id, []string{text}, err) }()
+	defer func() {
+		s.auditResource(ctx, "resources/read", map[string]any{"uri": uri}, id, id, []string{text}, err)
+	}()
 	c := &call{server: s}
 	d, err := s.db.FindIssueByID(ctx, id)
 	if err != nil {
@@ -76,10 +78,10 @@ func (s *Server) readIssueResource(ctx context.Context, req mcp.ReadResourceRequ
 	}
 	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
 	for _, lf := range d.LogFiles {
-		out.LogFiles = append(out.LogFiles, logSummary(lf))
+		out.LogFiles = append(out.LogFiles, c.logSummary(lf))
 	}
 	for _, a := range d.Images {
-		out.Images = append(out.Images, imageSummary(a))
+		out.Images = append(out.Images, c.imageSummary(a))
 	}
 	for _, st := range d.Steps {
 		out.Steps = append(out.Steps, c.stepOut(st))
@@ -102,7 +104,9 @@ func (s *Server) readLogResource(ctx context.Context, req mcp.ReadResourceReques
 		return nil, err
 	}
 	var text, issueID string
-	defer func() { s.auditResource(ctx, uri, id, issueID, []string{text}, err) }()
+	defer func() {
+		s.auditResource(ctx, "resources/read", map[string]any{"uri": uri}, id, issueID, []string{text}, err)
+	}()
 	c := &call{server: s}
 	w, err := s.db.ReadLogLines(ctx, id, 1, defaultMaxLines)
 	if err != nil {
@@ -131,7 +135,9 @@ func (s *Server) readImageResource(ctx context.Context, req mcp.ReadResourceRequ
 		return nil, err
 	}
 	var b64, issueID string
-	defer func() { s.auditResource(ctx, uri, id, issueID, []string{b64}, err) }()
+	defer func() {
+		s.auditResource(ctx, "resources/read", map[string]any{"uri": uri}, id, issueID, []string{b64}, err)
+	}()
 	d, err := s.db.GetImageAttachmentData(ctx, id, 0)
 	if err != nil {
 		return nil, err
@@ -162,6 +168,7 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 	}
 	res.Resources = []mcp.Resource{}
 	res.NextCursor = ""
+	c := &call{server: s}
 	next := func(c resourceCursor) {
 		b, _ := json.Marshal(c)
 		res.NextCursor = mcp.Cursor(base64.StdEncoding.EncodeToString(b))
@@ -173,8 +180,8 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 			return
 		}
 		for _, lf := range p.LogFiles {
-			r := mcp.NewResource("tftsr://logs/"+lf.ID, lf.FileName,
-				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", lf.IssueTitle, lf.LineCount, lf.UploadedAt)),
+			r := mcp.NewResource("tftsr://logs/"+lf.ID, c.redact(lf.FileName),
+				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", c.redact(lf.IssueTitle), lf.LineCount, lf.UploadedAt)),
 				mcp.WithMIMEType("text/plain"))
 			res.Resources = append(res.Resources, r)
 		}
@@ -191,8 +198,8 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 		return
 	}
 	for _, a := range p.Images {
-		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, a.FileName,
-			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", a.IssueTitle, a.Width, a.Height, a.UploadedAt)),
+		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, c.redact(a.FileName),
+			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", c.redact(a.IssueTitle), a.Width, a.Height, a.UploadedAt)),
 			mcp.WithMIMEType(a.MimeType)))
 	}
 	if p.NextCursor != "" {

@@ -27,10 +27,12 @@ type DocumentList struct {
 	Documents []DocumentOut `json:"documents"`
 }
 
-func msTime(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) }
+// msTime renders the documents' millisecond times as the other tables'
+// TEXT times are.
+func msTime(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.DateTime) }
 
 func (c *call) documentOut(d store.Document, withContent bool) DocumentOut {
-	o := DocumentOut{ID: d.ID, IssueID: d.IssueID, DocType: d.DocType, Title: d.Title,
+	o := DocumentOut{ID: d.ID, IssueID: d.IssueID, DocType: d.DocType, Title: c.redact(d.Title),
 		CreatedAt: msTime(d.CreatedAt), UpdatedAt: msTime(d.UpdatedAt)}
 	if withContent {
 		o.ContentMD = c.redact(d.ContentMD)
@@ -94,8 +96,8 @@ func (s *Server) saveDocument(ctx context.Context, c *call) (*mcp.CallToolResult
 		return nil, err
 	}
 	c.ids = []string{d.ID}
-	out := c.documentOut(d, false)
-	return c.result(out, fmt.Sprintf("saved %s %q: id %s", d.DocType, d.Title, d.ID)), nil
+	out := c.documentOut(d, true)
+	return c.result(out, fmt.Sprintf("saved %s %q: id %s", d.DocType, out.Title, d.ID)), nil
 }
 
 func (s *Server) getDocument(ctx context.Context, c *call) (*mcp.CallToolResult, error) {

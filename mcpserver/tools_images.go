@@ -28,9 +28,9 @@ type ImageSummary struct {
 	Duplicate  bool   `json:"duplicate,omitempty"`
 }
 
-func imageSummary(a store.ImageAttachment) ImageSummary {
+func (c *call) imageSummary(a store.ImageAttachment) ImageSummary {
 	return ImageSummary{
-		ID: a.ID, IssueID: a.IssueID, IssueTitle: a.IssueTitle, FileName: a.FileName, FileSize: a.FileSize,
+		ID: a.ID, IssueID: a.IssueID, IssueTitle: c.redact(a.IssueTitle), FileName: c.redact(a.FileName), FileSize: a.FileSize,
 		MimeType: a.MimeType, UploadHash: a.UploadHash, UploadedAt: a.UploadedAt, IsPaste: a.IsPaste,
 		Width: a.Width, Height: a.Height, Duplicate: a.Duplicate,
 	}
@@ -125,10 +125,11 @@ func (s *Server) listImages(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	sb.WriteString("\n")
 	for _, a := range p.Images {
-		out.Images = append(out.Images, imageSummary(a))
+		is := c.imageSummary(a)
+		out.Images = append(out.Images, is)
 		c.ids = append(c.ids, a.ID)
 		fmt.Fprintf(&sb, "%s  %s  %s %dx%d, %d bytes  issue %q (%s)  uploaded %s\n",
-			a.ID, a.FileName, a.MimeType, a.Width, a.Height, a.FileSize, a.IssueTitle, a.IssueID, a.UploadedAt)
+			is.ID, is.FileName, is.MimeType, is.Width, is.Height, is.FileSize, is.IssueTitle, is.IssueID, is.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -148,9 +149,10 @@ func (s *Server) getImage(ctx context.Context, c *call) (*mcp.CallToolResult, er
 		return nil, err
 	}
 	c.issueID = d.Image.IssueID
-	out := ImageOut{ID: id, FileName: d.Image.FileName, MimeType: d.MimeType, Width: d.Width, Height: d.Height,
+	name := c.redact(d.Image.FileName)
+	out := ImageOut{ID: id, FileName: name, MimeType: d.MimeType, Width: d.Width, Height: d.Height,
 		Bytes: len(d.Data), Downscaled: d.Downscaled}
-	line := fmt.Sprintf("%s: %s, %dx%d, %d bytes", d.Image.FileName, d.MimeType, d.Width, d.Height, len(d.Data))
+	line := fmt.Sprintf("%s: %s, %dx%d, %d bytes", name, d.MimeType, d.Width, d.Height, len(d.Data))
 	if d.Downscaled {
 		line += fmt.Sprintf(" (downscaled from %dx%d, %d bytes)", d.Image.Width, d.Image.Height, d.Image.FileSize)
 	}
@@ -220,6 +222,7 @@ func (s *Server) uploadedImage(c *call, a store.ImageAttachment) (*mcp.CallToolR
 		verb = "already attached (same bytes); returning the existing image"
 	}
 	s.EvidenceChanged()
-	text := fmt.Sprintf("%s %s: id %s, %s %dx%d, %d bytes, issue %s", a.FileName, verb, a.ID, a.MimeType, a.Width, a.Height, a.FileSize, a.IssueID)
-	return c.result(imageSummary(a), text), nil
+	is := c.imageSummary(a)
+	text := fmt.Sprintf("%s %s: id %s, %s %dx%d, %d bytes, issue %s", is.FileName, verb, a.ID, a.MimeType, a.Width, a.Height, a.FileSize, a.IssueID)
+	return c.result(is, text), nil
 }

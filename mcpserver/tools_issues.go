@@ -44,12 +44,12 @@ type IssueList struct {
 
 // EventOut is a timeline event.
 type EventOut struct {
-	ID          string `json:"id"`
-	IssueID     string `json:"issue_id"`
-	EventType   string `json:"event_type"`
-	Description string `json:"description"`
-	Metadata    any    `json:"metadata"`
-	CreatedAt   string `json:"created_at"`
+	ID          string         `json:"id"`
+	IssueID     string         `json:"issue_id"`
+	EventType   string         `json:"event_type"`
+	Description string         `json:"description"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   string         `json:"created_at"`
 }
 
 // EventList is get_timeline_events' answer.
@@ -180,7 +180,7 @@ func (s *Server) issueTools() []toolDef {
 }
 
 func (c *call) issueOut(is store.Issue) IssueOut {
-	o := IssueOut{ID: is.ID, Title: is.Title, Description: c.redact(is.Description), Severity: is.Severity,
+	o := IssueOut{ID: is.ID, Title: c.redact(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
 		Status: is.Status, Category: is.Category, Source: is.Source, CreatedAt: is.CreatedAt, UpdatedAt: is.UpdatedAt,
 		AssignedTo: is.AssignedTo, Tags: is.Tags}
 	if is.ResolvedAt != nil {
@@ -192,19 +192,21 @@ func (c *call) issueOut(is store.Issue) IssueOut {
 	return o
 }
 
+// eventOut renders a timeline event. Metadata is always an object: a
+// value that is not one (the app may store any JSON) comes as {"value": v}.
 func (c *call) eventOut(e store.TimelineEvent) EventOut {
-	var md any = map[string]any{}
-	if len(e.Metadata) > 0 {
-		if err := json.Unmarshal(e.Metadata, &md); err != nil {
-			md = string(e.Metadata)
+	md := map[string]any{}
+	if len(e.Metadata) > 0 && json.Unmarshal(e.Metadata, &md) != nil {
+		var v any
+		if json.Unmarshal(e.Metadata, &v) != nil {
+			v = string(e.Metadata)
 		}
+		md = map[string]any{"value": v}
 	}
-	if str, ok := md.(string); ok {
-		md = c.redact(str)
-	} else if !c.raw {
+	if !c.raw {
 		// Metadata is redacted as its JSON text, then read back.
 		b, _ := json.Marshal(md)
-		var back any
+		var back map[string]any
 		if json.Unmarshal([]byte(c.redact(string(b))), &back) == nil {
 			md = back
 		}
@@ -266,10 +268,10 @@ func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, er
 	}
 	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
 	for _, lf := range d.LogFiles {
-		out.LogFiles = append(out.LogFiles, logSummary(lf))
+		out.LogFiles = append(out.LogFiles, c.logSummary(lf))
 	}
 	for _, a := range d.Images {
-		out.Images = append(out.Images, imageSummary(a))
+		out.Images = append(out.Images, c.imageSummary(a))
 	}
 	for _, st := range d.Steps {
 		out.Steps = append(out.Steps, c.stepOut(st))
@@ -322,9 +324,10 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	sb.WriteString("\n")
 	for _, is := range p.Issues {
-		out.Issues = append(out.Issues, c.issueOut(is))
+		io := c.issueOut(is)
+		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, is.ID)
-		fmt.Fprintf(&sb, "%s  [%s/%s]  %s  (created %s)\n", is.ID, is.Severity, is.Status, is.Title, is.CreatedAt)
+		fmt.Fprintf(&sb, "%s  [%s/%s]  %s  (created %s)\n", io.ID, io.Severity, io.Status, io.Title, io.CreatedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -346,9 +349,10 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d issues match %q\n", len(hits), q)
 	for _, h := range hits {
-		out.Issues = append(out.Issues, c.issueOut(h.Issue))
+		io := c.issueOut(h.Issue)
+		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, h.ID)
-		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", h.ID, h.Severity, h.Status, h.Title, c.redact(h.Snippet))
+		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, c.redact(h.Snippet))
 	}
 	return c.result(out, sb.String()), nil
 }

@@ -28,9 +28,11 @@ type LogSummary struct {
 	Duplicate   bool   `json:"duplicate,omitempty"`
 }
 
-func logSummary(lf store.LogFile) LogSummary {
+// logSummary renders a log's row; names are redacted too (a file or an
+// issue can be named after a customer).
+func (c *call) logSummary(lf store.LogFile) LogSummary {
 	return LogSummary{
-		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: lf.IssueTitle, FileName: lf.FileName,
+		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redact(lf.IssueTitle), FileName: c.redact(lf.FileName),
 		FileSize: lf.FileSize, MimeType: lf.MimeType, ContentHash: lf.ContentHash,
 		UploadedAt: lf.UploadedAt, Redacted: lf.Redacted, LineCount: lf.LineCount,
 		ValidUTF8: lf.ValidUTF8, Duplicate: lf.Duplicate,
@@ -217,10 +219,11 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	}
 	sb.WriteString("\n")
 	for _, lf := range p.LogFiles {
-		out.LogFiles = append(out.LogFiles, logSummary(lf))
+		ls := c.logSummary(lf)
+		out.LogFiles = append(out.LogFiles, ls)
 		c.ids = append(c.ids, lf.ID)
 		fmt.Fprintf(&sb, "%s  %s  %d bytes, %d lines  issue %q (%s)  uploaded %s\n",
-			lf.ID, lf.FileName, lf.FileSize, lf.LineCount, lf.IssueTitle, lf.IssueID, lf.UploadedAt)
+			ls.ID, ls.FileName, ls.FileSize, ls.LineCount, ls.IssueTitle, ls.IssueID, ls.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -268,7 +271,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 		return nil, err
 	}
 	out := LogWindow{
-		LogFileID: id, FileName: lf.FileName, StartLine: w.StartLine, EndLine: w.EndLine,
+		LogFileID: id, FileName: c.redact(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
 		TotalLines: w.TotalLines, StartByte: w.StartByte, EndByte: w.EndByte, TotalBytes: w.TotalBytes,
 		HasMore: w.HasMore, ValidUTF8: w.ValidUTF8, Redaction: "redacted", Redactions: n,
 	}
@@ -294,7 +297,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	out.Text = text
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", lf.FileName, out.StartLine, out.EndLine, out.TotalLines)
+	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redact(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
 	if n > 0 {
 		fmt.Fprintf(&sb, "; %d secrets/personal values replaced by pseudonyms", n)
 	}
@@ -365,6 +368,11 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		return nil, err
 	}
 	q.ContextLines, q.MaxMatches = int(ctxLines), int(maxMatches)
+	if !c.raw {
+		// The store redacts each line with the text around it in the log,
+		// so a match inside a multi-line value (a PEM block) is caught.
+		q.Redactor = s.redactor
+	}
 	c.issueID = q.IssueID
 	res, err := s.db.SearchLogContent(ctx, q)
 	if err != nil {
@@ -376,8 +384,14 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	size := 0
 	seen := map[string]bool{}
 	for _, m := range res.Matches {
-		h := SearchHit{LogFileID: m.LogFileID, FileName: m.FileName, IssueID: m.IssueID, LineNumber: m.LineNumber,
-			Line: c.redact(m.Line), Before: c.redactAll(m.Before), After: c.redactAll(m.After)}
+		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redact(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
+			Line: m.Line, Before: m.Before, After: m.After}
+		if h.Before == nil {
+			h.Before = []string{}
+		}
+		if h.After == nil {
+			h.After = []string{}
+		}
 		var hb strings.Builder
 		for i, l := range h.Before {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber-int64(len(h.Before)-i), l)
@@ -485,6 +499,7 @@ func (s *Server) uploadedLog(c *call, lf store.LogFile) (*mcp.CallToolResult, er
 		verb = "already attached (same bytes); returning the existing log"
 	}
 	s.EvidenceChanged()
-	text := fmt.Sprintf("%s %s: id %s, %d bytes, %d lines, issue %s", lf.FileName, verb, lf.ID, lf.FileSize, lf.LineCount, lf.IssueID)
-	return c.result(logSummary(lf), text), nil
+	ls := c.logSummary(lf)
+	text := fmt.Sprintf("%s %s: id %s, %d bytes, %d lines, issue %s", ls.FileName, verb, lf.ID, lf.FileSize, lf.LineCount, lf.IssueID)
+	return c.result(ls, text), nil
 }

@@ -387,6 +387,21 @@ func TestRedaction_WindowCutsSecret(t *testing.T) {
 	if strings.Contains(w.Text, "MIIEowIBAAKCAQEA") {
 		t.Fatalf("window inside a PEM block leaks it: %q", w.Text)
 	}
+	// Search shows a PEM body line as a match or as context: redacted too.
+	for _, args := range []map[string]any{
+		{"pattern": "BEGIN", "context_lines": 3},
+		{"pattern": "VTLw7onLRnrq0", "context_lines": 1},
+		{"pattern": "after", "context_lines": 3},
+	} {
+		res := e.ok("search_logs", args, nil)
+		b, _ := json.Marshal(res)
+		if bytes.Contains(b, []byte("MIIEowIBAAKCAQEA")) || bytes.Contains(b, []byte("VTLw7onLRnrq0")) {
+			t.Fatalf("search %v leaks the key: %s", args, b)
+		}
+		if !strings.Contains(text(res), "[PRIVATE_KEY:") {
+			t.Fatalf("search %v: no pseudonym: %s", args, text(res))
+		}
+	}
 }
 
 func TestSizeLimit(t *testing.T) {

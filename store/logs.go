@@ -107,7 +107,7 @@ func findLogTx(ctx context.Context, tx *sql.Tx, id string) (LogFile, error) {
 }
 
 func errNoLog(id string) error {
-	return Errorf(ENotFound, "no log file with id %s; list_all_log_files lists ids", id)
+	return Errorf(ENotFound, "no log file with id %s", id)
 }
 
 func errNoIssue(id string) error { return Errorf(ENotFound, "no issue with id %s", id) }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tftsr/tftsr-mcp/store/pii"
 )
 
 // SearchQuery is a search over stored logs: one log (LogFileID), one
@@ -33,6 +35,12 @@ type SearchQuery struct {
 	MaxMatches   int           `json:"max_matches,omitempty"`
 	MaxLineLen   int           `json:"max_line_len,omitempty"` // bytes of each line returned; longer lines are cut around the match
 	Budget       time.Duration `json:"budget,omitempty"`       // time allowed; what was found by then is returned, TimedOut set
+	// Redactor, if set, replaces secrets and personal data in the lines
+	// returned. Values are detected over the chunk text around each line,
+	// so one that spans lines (a PEM block) or that a clip would cut is
+	// still found whole: searching for a fragment of a key finds the line,
+	// and returns its pseudonym.
+	Redactor *pii.Redactor `json:"-"`
 }
 
 // SearchMatch is one matching line. ByteOffset is the match's offset in
@@ -481,8 +489,7 @@ func (s *logSearch) matches(j searchJob, d, hay []byte) []SearchMatch {
 	var out []SearchMatch
 	linePos, line := c.lineOff, c.firstLine
 	s.m.scan(d, hay, func(ls, le, at, n int) bool {
-		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID,
-			ByteOffset: c.byteStart + int64(at), Line: clipLine(d[ls:le], at-ls, n, s.q.MaxLineLen)}
+		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID, ByteOffset: c.byteStart + int64(at)}
 		if ls < c.lineOff {
 			sm.LineNumber = c.firstLine - 1 // the end of a line begun in an earlier chunk
 		} else {
@@ -490,54 +497,118 @@ func (s *logSearch) matches(j searchJob, d, hay []byte) []SearchMatch {
 			linePos = ls
 			sm.LineNumber = line
 		}
-		if s.q.ContextLines > 0 {
-			sm.Before, sm.After = s.context(j, d, ls, le)
-		}
+		sm.Line, sm.Before, sm.After = s.render(j, d, ls, le, at, n)
 		out = append(out, sm)
 		return len(out) < s.q.MaxMatches
 	})
 	return out
 }
 
-// context returns the lines around [ls, le), reaching into the previous
-// or next chunk when the match is near an edge of this one.
-func (s *logSearch) context(j searchJob, d []byte, ls, le int) (before, after []string) {
-	n := s.q.ContextLines
-	clip := func(b []byte) string { return clipLine(b, 0, 0, s.q.MaxLineLen) }
-	lines, need := linesBefore(d, ls, n)
-	if need > 0 && j.i > 0 {
-		if prev, err := j.t.load(j.i-1, nil); err == nil {
-			more, _ := linesBefore(prev, len(prev), need)
-			lines = append(more, lines...)
+// Text scanned around the returned lines when redacting: 8 KiB before
+// covers a PEM block's BEGIN line.
+const (
+	searchRedactBefore = 8 << 10
+	searchRedactAfter  = 4 << 10
+)
+
+// render returns the matching line [ls, le) of d (the match at [at, at+n))
+// and its context lines, reaching into the previous or next chunk when the
+// match is near an edge of this one; clipped, and redacted when the query
+// has a Redactor.
+func (s *logSearch) render(j searchJob, d []byte, ls, le, at, n int) (line string, before, after []string) {
+	k := s.q.ContextLines
+	var rb, ra [][2]int               // context lines within d
+	var prevLines, nextLines [][]byte // context lines from the neighbouring chunks
+	if k > 0 {
+		var need int
+		rb, need = linesBefore(d, ls, k)
+		if need > 0 && j.i > 0 {
+			if prev, err := j.t.load(j.i-1, nil); err == nil {
+				rs, _ := linesBefore(prev, len(prev), need)
+				for _, r := range rs {
+					prevLines = append(prevLines, prev[r[0]:r[1]])
+				}
+			}
+		}
+		ra, need = linesAfter(d, le, k)
+		if need > 0 && j.i+1 < len(j.t.chunks) {
+			if next, err := j.t.load(j.i+1, nil); err == nil {
+				rs, _ := linesAfter(next, -1, need)
+				for _, r := range rs {
+					nextLines = append(nextLines, next[r[0]:r[1]])
+				}
+			}
 		}
 	}
-	for _, l := range lines {
+	lineText, matchAt := d[ls:le], at-ls
+	inD := make([][]byte, 0, len(rb)+len(ra))
+	if r := s.q.Redactor; r != nil {
+		lo, hi := ls, le
+		if len(rb) > 0 {
+			lo = rb[0][0]
+		}
+		if len(ra) > 0 {
+			hi = ra[len(ra)-1][1]
+		}
+		lo, hi = max(0, lo-searchRedactBefore), min(len(d), hi+searchRedactAfter)
+		ranges := make([][2]int, 0, len(rb)+len(ra)+2)
+		ranges = append(ranges, [2]int{ls - lo, le - lo}, [2]int{ls - lo, at - lo})
+		for _, x := range append(rb, ra...) {
+			ranges = append(ranges, [2]int{x[0] - lo, x[1] - lo})
+		}
+		red := r.RedactRanges(d[lo:hi], ranges)
+		lineText, matchAt = red[0], len(red[1])
+		inD = red[2:]
+		prevLines, nextLines = redactAlone(r, prevLines), redactAlone(r, nextLines)
+	} else {
+		for _, x := range append(rb, ra...) {
+			inD = append(inD, d[x[0]:x[1]])
+		}
+	}
+	most := s.q.MaxLineLen
+	line = clipLine(lineText, matchAt, n, most)
+	clip := func(b []byte) string { return clipLine(b, 0, 0, most) }
+	for _, l := range prevLines {
 		before = append(before, clip(l))
 	}
-	lines, need = linesAfter(d, le, n)
-	if need > 0 && j.i+1 < len(j.t.chunks) {
-		if next, err := j.t.load(j.i+1, nil); err == nil {
-			more, _ := linesAfter(next, -1, need)
-			lines = append(lines, more...)
-		}
+	for _, l := range inD[:len(rb)] {
+		before = append(before, clip(l))
 	}
-	for _, l := range lines {
+	for _, l := range inD[len(rb):] {
 		after = append(after, clip(l))
 	}
-	return before, after
+	for _, l := range nextLines {
+		after = append(after, clip(l))
+	}
+	return line, before, after
 }
 
-// linesBefore returns up to n lines that end before offset ls (a line
-// start), in order, and how many more were wanted.
-func linesBefore(d []byte, ls, n int) ([][]byte, int) {
-	var out [][]byte
+// redactAlone redacts lines of a neighbouring chunk, scanned as one block.
+func redactAlone(r *pii.Redactor, lines [][]byte) [][]byte {
+	if len(lines) == 0 {
+		return nil
+	}
+	block := bytes.Join(lines, []byte{'\n'})
+	ranges := make([][2]int, len(lines))
+	pos := 0
+	for i, l := range lines {
+		ranges[i] = [2]int{pos, pos + len(l)}
+		pos += len(l) + 1
+	}
+	return r.RedactRanges(block, ranges)
+}
+
+// linesBefore returns the bounds of up to n lines that end before offset
+// ls (a line start), in order, and how many more were wanted.
+func linesBefore(d []byte, ls, n int) ([][2]int, int) {
+	var out [][2]int
 	for end := ls; len(out) < n && end > 0; {
 		last := end
 		if d[end-1] == '\n' {
 			last-- // else a line cut at a chunk's end
 		}
 		start := bytes.LastIndexByte(d[:last], '\n') + 1
-		out = append(out, d[start:last])
+		out = append(out, [2]int{start, last})
 		end = start
 	}
 	for i, k := 0, len(out)-1; i < k; i, k = i+1, k-1 {
@@ -546,16 +617,16 @@ func linesBefore(d []byte, ls, n int) ([][]byte, int) {
 	return out, n - len(out)
 }
 
-// linesAfter returns up to n lines that start after offset le (a line's
+// linesAfter returns the bounds of up to n lines that start after offset le (a line's
 // newline; -1 for the start of d), and how many more were wanted.
-func linesAfter(d []byte, le, n int) ([][]byte, int) {
-	var out [][]byte
+func linesAfter(d []byte, le, n int) ([][2]int, int) {
+	var out [][2]int
 	for start := le + 1; len(out) < n && start < len(d); {
 		end := len(d)
 		if j := bytes.IndexByte(d[start:], '\n'); j >= 0 {
 			end = start + j
 		}
-		out = append(out, d[start:end])
+		out = append(out, [2]int{start, end})
 		start = end + 1
 	}
 	return out, n - len(out)

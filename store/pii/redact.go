@@ -105,10 +105,27 @@ func (r *Redactor) Redact(text []byte) ([]byte, []Span) {
 // adjacent windows should keep only those with Start in [lo, hi), since a
 // crossing span is returned for both windows.
 func (r *Redactor) RedactRange(text []byte, lo, hi int) ([]byte, []Span) {
-	lo = max(0, min(lo, len(text)))
-	hi = max(lo, min(hi, len(text)))
+	p := pseudonymer{r: r}
+	return p.apply(text, r.d.find(text), lo, hi)
+}
+
+// RedactRanges is RedactRange for several windows of one text: values are
+// detected once, over all of text, and each range [lo, hi) is returned
+// redacted. Use it for lines of a context block.
+func (r *Redactor) RedactRanges(text []byte, ranges [][2]int) [][]byte {
 	cs := r.d.find(text)
 	p := pseudonymer{r: r}
+	out := make([][]byte, len(ranges))
+	for i, rg := range ranges {
+		out[i], _ = p.apply(text, cs, rg[0], rg[1])
+	}
+	return out
+}
+
+// apply returns text[lo:hi] with the detected values cs replaced.
+func (p *pseudonymer) apply(text []byte, cs []cand, lo, hi int) ([]byte, []Span) {
+	lo = max(0, min(lo, len(text)))
+	hi = max(lo, min(hi, len(text)))
 	spans := make([]Span, 0, len(cs))
 	size := hi - lo
 	for _, c := range cs {
