@@ -64,6 +64,7 @@ func commands() []command {
 		watchCmd(),
 		ingestCmd(),
 		serveCmd(),
+		auditCmd(),
 	}
 }
 
