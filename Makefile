@@ -7,7 +7,7 @@ ARGS    ?= doctor
 
 export CGO_ENABLED := 1
 
-.PHONY: help build run test test-short bench vet lint e2e clean
+.PHONY: help build run test test-short bench bench-deps vet lint e2e clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -24,8 +24,14 @@ test: ## run every test (race detector on), the end-to-end suite included
 test-short: ## quick tests, no race detector
 	go test -short -tags '$(TAGS)' ./...
 
-bench: ## run the benchmarks that print the issues' numbers
+bench: ## run the benchmarks that print the issues' numbers (needs bench-deps)
+	@command -v pigz >/dev/null && command -v rg >/dev/null || \
+		{ echo "bench: pigz and rg (ripgrep) are the anchors of the log benchmarks; install them with: make bench-deps" >&2; exit 1; }
 	go test -tags '$(TAGS)' -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+bench-deps: ## install pigz and ripgrep, the anchors of make bench (Debian/Ubuntu)
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get install -y pigz ripgrep
 
 vet: ## go vet
 	go vet -tags '$(TAGS)' ./...
