@@ -60,13 +60,7 @@ func (s *Server) audit(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		if c.raw {
 			e.Redaction = "raw"
 		}
-		if sess := server.ClientSessionFromContext(ctx); sess != nil {
-			e.SessionID = sess.SessionID()
-			if ci, ok := sess.(server.SessionWithClientInfo); ok {
-				info := ci.GetClientInfo()
-				e.Client, e.ClientVersion = info.Name, info.Version
-			}
-		}
+		setClient(ctx, &e)
 		switch {
 		case err != nil:
 			e.Action, e.Error = "ai_send_error", err.Error()
@@ -82,6 +76,18 @@ func (s *Server) audit(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		}
 		s.db.RecordAISend(e)
 		return res, err
+	}
+}
+
+// setClient records who is asking: the session and the client's name and
+// version from initialize.
+func setClient(ctx context.Context, e *store.AISend) {
+	if sess := server.ClientSessionFromContext(ctx); sess != nil {
+		e.SessionID = sess.SessionID()
+		if ci, ok := sess.(server.SessionWithClientInfo); ok {
+			info := ci.GetClientInfo()
+			e.Client, e.ClientVersion = info.Name, info.Version
+		}
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/tftsr/tftsr-mcp/store"
 )
@@ -43,13 +42,7 @@ func resourceID(uri, prefix string) (string, error) {
 func (s *Server) auditResource(ctx context.Context, method string, args map[string]any, id, issueID string, sent []string, err error) {
 	e := store.AISend{Action: "ai_send", Tool: method, Arguments: args,
 		IDs: []string{id}, IssueID: issueID, Redaction: "redacted", Transport: s.opts.Transport}
-	if sess := server.ClientSessionFromContext(ctx); sess != nil {
-		e.SessionID = sess.SessionID()
-		if ci, ok := sess.(server.SessionWithClientInfo); ok {
-			info := ci.GetClientInfo()
-			e.Client, e.ClientVersion = info.Name, info.Version
-		}
-	}
+	setClient(ctx, &e)
 	if err != nil {
 		e.Action, e.Error = "ai_send_error", err.Error()
 	}
@@ -76,20 +69,7 @@ func (s *Server) readIssueResource(ctx context.Context, req mcp.ReadResourceRequ
 	if err != nil {
 		return nil, err
 	}
-	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
-	for _, lf := range d.LogFiles {
-		out.LogFiles = append(out.LogFiles, c.logSummary(lf))
-	}
-	for _, a := range d.Images {
-		out.Images = append(out.Images, c.imageSummary(a))
-	}
-	for _, st := range d.Steps {
-		out.Steps = append(out.Steps, c.stepOut(st))
-	}
-	for _, e := range d.Timeline {
-		out.Timeline = append(out.Timeline, c.eventOut(e))
-	}
-	b, err := json.MarshalIndent(out, "", " ")
+	b, err := json.MarshalIndent(c.issueDetail(d), "", " ")
 	if err != nil {
 		return nil, err
 	}

@@ -214,6 +214,24 @@ func (c *call) eventOut(e store.TimelineEvent) EventOut {
 	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redact(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
 }
 
+// issueDetail renders an issue with its attachments, steps and timeline.
+func (c *call) issueDetail(d store.IssueDetail) IssueDetailOut {
+	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
+	for _, lf := range d.LogFiles {
+		out.LogFiles = append(out.LogFiles, c.logSummary(lf))
+	}
+	for _, a := range d.Images {
+		out.Images = append(out.Images, c.imageSummary(a))
+	}
+	for _, st := range d.Steps {
+		out.Steps = append(out.Steps, c.stepOut(st))
+	}
+	for _, e := range d.Timeline {
+		out.Timeline = append(out.Timeline, c.eventOut(e))
+	}
+	return out
+}
+
 func (c *call) stepOut(st store.ResolutionStep) StepOut {
 	return StepOut{ID: st.ID, IssueID: st.IssueID, StepOrder: st.StepOrder, WhyQuestion: c.redact(st.WhyQuestion),
 		Answer: c.redact(st.Answer), Evidence: c.redact(st.Evidence), CreatedAt: st.CreatedAt}
@@ -266,20 +284,7 @@ func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, er
 	if err != nil {
 		return nil, err
 	}
-	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
-	for _, lf := range d.LogFiles {
-		out.LogFiles = append(out.LogFiles, c.logSummary(lf))
-	}
-	for _, a := range d.Images {
-		out.Images = append(out.Images, c.imageSummary(a))
-	}
-	for _, st := range d.Steps {
-		out.Steps = append(out.Steps, c.stepOut(st))
-	}
-	for _, e := range d.Timeline {
-		out.Timeline = append(out.Timeline, c.eventOut(e))
-	}
-	return c.jsonResult(out)
+	return c.jsonResult(c.issueDetail(d))
 }
 
 func (s *Server) updateIssue(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
