@@ -27,13 +27,18 @@ type IssueOut struct {
 	Tags        []string `json:"tags"`
 }
 
-// IssueDetailOut is get_issue's answer.
+// IssueDetailOut is get_issue's answer. An issue with many attachments
+// lists the newest detailAttachments of each kind; the counts say how
+// many there are, and list_all_log_files / list_all_image_attachments
+// with issue_id page through all.
 type IssueDetailOut struct {
-	Issue    IssueOut       `json:"issue"`
-	LogFiles []LogSummary   `json:"log_files"`
-	Images   []ImageSummary `json:"images"`
-	Steps    []StepOut      `json:"steps"`
-	Timeline []EventOut     `json:"timeline"`
+	Issue        IssueOut       `json:"issue"`
+	LogFileCount int            `json:"log_file_count"`
+	ImageCount   int            `json:"image_count"`
+	LogFiles     []LogSummary   `json:"log_files"`
+	Images       []ImageSummary `json:"images"`
+	Steps        []StepOut      `json:"steps"`
+	Timeline     []EventOut     `json:"timeline"`
 }
 
 // IssueList is list_issues' and search_issues' answer.
@@ -73,6 +78,9 @@ type StepList struct {
 	Steps []StepOut `json:"steps"`
 }
 
+// detailAttachments is how many log files and images get_issue lists.
+const detailAttachments = 50
+
 var (
 	severities = []string{"critical", "high", "medium", "low"}
 	statuses   = []string{"open", "investigating", "resolved", "closed"}
@@ -99,7 +107,8 @@ func (s *Server) issueTools() []toolDef {
 		{
 			set: "issues", evidence: true, notFound: issueHint,
 			tool: newTool("get_issue", "Read an incident",
-				"Read one incident with everything attached: its fields, log file and screenshot summaries (ids to read them), 5-Whys steps and timeline, oldest first.",
+				"Read one incident with everything attached: its fields, log file and screenshot summaries (ids to read them; the newest 50 of each, with their counts - "+
+					"list_all_log_files with issue_id pages through more), 5-Whys steps and timeline, oldest first.",
 				readTool, argIssue, mcp.WithOutputSchema[IssueDetailOut]()),
 			run: s.getIssue,
 		},
@@ -216,11 +225,12 @@ func (c *call) eventOut(e store.TimelineEvent) EventOut {
 
 // issueDetail renders an issue with its attachments, steps and timeline.
 func (c *call) issueDetail(d store.IssueDetail) IssueDetailOut {
-	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
-	for _, lf := range d.LogFiles {
+	out := IssueDetailOut{Issue: c.issueOut(d.Issue), LogFileCount: len(d.LogFiles), ImageCount: len(d.Images),
+		LogFiles: []LogSummary{}, Images: []ImageSummary{}, Steps: []StepOut{}, Timeline: []EventOut{}}
+	for _, lf := range d.LogFiles[:min(len(d.LogFiles), detailAttachments)] {
 		out.LogFiles = append(out.LogFiles, c.logSummary(lf))
 	}
-	for _, a := range d.Images {
+	for _, a := range d.Images[:min(len(d.Images), detailAttachments)] {
 		out.Images = append(out.Images, c.imageSummary(a))
 	}
 	for _, st := range d.Steps {
