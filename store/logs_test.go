@@ -949,9 +949,14 @@ func TestLogFile_Staging(t *testing.T) {
 		if err := store.LogHookExec(ctx, db, `DELETE FROM tftsrmcp_log_ingests`); err != nil {
 			t.Fatal(err)
 		}
-		pw.Write(text[2<<20:])
-		pw.Close()
+		// The upload may stop reading as soon as it sees it was abandoned:
+		// write the rest from a goroutine, released by closing the reader.
+		go func() {
+			pw.Write(text[2<<20:])
+			pw.Close()
+		}()
 		r := <-done
+		pr.Close()
 		if r.err == nil || !strings.Contains(r.err.Error(), "abandoned") {
 			t.Fatalf("error %v, want abandoned", r.err)
 		}
