@@ -321,26 +321,46 @@ func (s *Server) redactWindow(ctx context.Context, c *call, w store.LogWindow) (
 	if c.raw {
 		return string(w.Text), 0, nil
 	}
+	text, lo := w.Text, 0
+	if w.StartByte > 0 || w.EndByte < w.TotalBytes {
+		// One read of the window with its context on both sides.
+		off := max(0, w.StartByte-redactBefore)
+		end := min(w.TotalBytes, w.EndByte+redactAfter)
+		wide, err := s.db.ReadLogBytes(ctx, w.LogFileID, off, min(end-off, store.MaxLogWindowBytes))
+		if err != nil {
+			return "", 0, err
+		}
+		if int64(len(wide.Text)) >= w.EndByte-off {
+			text, lo = wide.Text, int(w.StartByte-off)
+		} else if text, lo, err = s.aroundWindow(ctx, w); err != nil {
+			return "", 0, err
+		}
+	}
+	out, spans := s.redactor.RedactRange(text, lo, lo+len(w.Text))
+	return string(out), len(spans), nil
+}
+
+// aroundWindow reads the context of a window too large to read with it
+// in one piece, and returns the three together.
+func (s *Server) aroundWindow(ctx context.Context, w store.LogWindow) ([]byte, int, error) {
 	var before, after []byte
 	if w.StartByte > 0 {
 		off := max(0, w.StartByte-redactBefore)
 		b, err := s.db.ReadLogBytes(ctx, w.LogFileID, off, w.StartByte-off)
 		if err != nil {
-			return "", 0, err
+			return nil, 0, err
 		}
 		before = b.Text
 	}
 	if w.EndByte < w.TotalBytes {
 		a, err := s.db.ReadLogBytes(ctx, w.LogFileID, w.EndByte, min(redactAfter, w.TotalBytes-w.EndByte))
 		if err != nil {
-			return "", 0, err
+			return nil, 0, err
 		}
 		after = a.Text
 	}
 	buf := make([]byte, 0, len(before)+len(w.Text)+len(after))
-	buf = append(append(append(buf, before...), w.Text...), after...)
-	out, spans := s.redactor.RedactRange(buf, len(before), len(before)+len(w.Text))
-	return string(out), len(spans), nil
+	return append(append(append(buf, before...), w.Text...), after...), len(before), nil
 }
 
 func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
