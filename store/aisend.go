@@ -56,6 +56,9 @@ const (
 const (
 	aiSendQueue = 4096 // entries queued before RecordAISend blocks
 	aiSendBatch = 256  // most entries per write transaction
+	// aiSendLinger is how long the writer waits for more entries before
+	// it commits a batch.
+	aiSendLinger = 100 * time.Millisecond
 )
 
 // aiSendItem is an entry, or (flush set) a marker FlushAudit waits on.
@@ -155,18 +158,24 @@ func (db *DB) runAuditQueue(ch <-chan aiSendItem) {
 			}
 		}
 		add(it)
+		// Group commit: wait a moment for more entries. With the rollback
+		// journal each commit locks readers out, so one commit per tool
+		// call under load would slow every read; FlushAudit and Close
+		// do not wait.
+		linger := time.NewTimer(aiSendLinger)
 	fill:
-		for len(batch) < aiSendBatch {
+		for len(batch) < aiSendBatch && len(flushes) == 0 {
 			select {
 			case it, ok := <-ch:
 				if !ok {
 					break fill
 				}
 				add(it)
-			default:
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		if err := db.writeAISends(batch); err != nil {
 			for _, e := range batch {
 				log.Error("audit entry not recorded", "err", err, "action", e.Action, "tool", e.Tool,
