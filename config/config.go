@@ -33,6 +33,8 @@ type Config struct {
 
 	Serve ServeConfig // the MCP server (serve.go)
 	Watch WatchConfig // the file watcher (watch.go)
+	// Redact tunes the detector of secrets and personal data (redact.go).
+	Redact RedactConfig
 }
 
 // Default returns the built-in defaults.
@@ -80,7 +82,7 @@ type Setting struct {
 }
 
 // Settings lists every setting, in help order.
-var Settings = concat(coreSettings, serveSettings, watchSettings)
+var Settings = concat(coreSettings, redactSettings, serveSettings, watchSettings)
 
 func concat(lists ...[]Setting) []Setting {
 	var all []Setting

@@ -27,9 +27,9 @@ type redactorCache struct {
 	r  *pii.Redactor
 }
 
-// Redactor returns the store's Redactor: the default detector
-// (pii.Options{}) with the pseudonym key of PseudonymKeySetting, created on
-// first use. It is loaded once and cached.
+// Redactor returns the store's Redactor: a detector tuned by cfg.Redact,
+// with the pseudonym key of PseudonymKeySetting, created on first use. It
+// is loaded once and cached.
 func (db *DB) Redactor(ctx context.Context) (*pii.Redactor, error) {
 	db.redactor.mu.Lock()
 	defer db.redactor.mu.Unlock()
@@ -40,7 +40,9 @@ func (db *DB) Redactor(ctx context.Context) (*pii.Redactor, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.redactor.r = pii.NewRedactor(pii.New(pii.Options{}), key)
+	rc := db.cfg.Redact
+	opts := pii.Options{RedactLoopback: rc.Loopback, RedactDocumentation: rc.Documentation, Allow: rc.Allow}
+	db.redactor.r = pii.NewRedactor(pii.New(opts), key)
 	return db.redactor.r, nil
 }
 

@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/store"
 	"github.com/tftsr/tftsr-mcp/store/pii"
 )
@@ -75,4 +77,29 @@ func TestDB_Redactor(t *testing.T) {
 		_, err := db.Redactor(ctx)
 		logWantCode(t, err, store.EInternal, store.PseudonymKeySetting)
 	})
+}
+
+// The configured kept and allowed values reach the detector.
+func TestDB_Redactor_Config(t *testing.T) {
+	ctx := context.Background()
+	text := []byte("from 127.0.0.1 and 10.20.30.40 and 10.9.8.7 via www.example.com")
+	redact := func(cfg config.Config) string {
+		t.Helper()
+		r, err := MustOpenDBConfig(t, cfg).Redactor(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := r.Redact(text)
+		return string(out)
+	}
+	def := redact(testConfig(t))
+	if !strings.Contains(def, "127.0.0.1") || strings.Contains(def, "10.20.30.40") || !strings.Contains(def, "www.example.com") {
+		t.Fatalf("defaults: %s", def)
+	}
+	cfg := testConfig(t)
+	cfg.Redact = config.RedactConfig{Loopback: true, Documentation: true, Allow: []string{"10.20.30.0/24"}}
+	got := redact(cfg)
+	if strings.Contains(got, "127.0.0.1") || strings.Contains(got, "www.example.com") || !strings.Contains(got, "10.20.30.40") || strings.Contains(got, "10.9.8.7") {
+		t.Fatalf("configured: %s", got)
+	}
 }

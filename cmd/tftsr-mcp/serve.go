@@ -115,9 +115,10 @@ func printConfig(inv *invocation, client string) error {
 	args := []string{"serve"}
 	def := config.Default()
 	for _, s := range config.Settings {
-		// Pass on serve settings that differ from the defaults, except
-		// the transport itself.
-		if !strings.HasPrefix(s.Usage, "serve:") || s.Name == "http" || s.Name == "http-allow-remote" || s.Name == "insecure-no-auth" {
+		// Pass on serve and redaction settings that differ from the
+		// defaults, except the transport itself.
+		passed := strings.HasPrefix(s.Usage, "serve:") || strings.HasPrefix(s.Name, "redact-")
+		if !passed || s.Name == "http" || s.Name == "http-allow-remote" || s.Name == "insecure-no-auth" {
 			continue
 		}
 		if v := inv.cfg.Get(s.Name); v != def.Get(s.Name) {
