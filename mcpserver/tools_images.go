@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -119,11 +118,7 @@ func (s *Server) listImages(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	out := ImagePage{Images: make([]ImageSummary, 0, len(p.Images)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d images", len(p.Images))
-	if p.NextCursor != "" {
-		fmt.Fprintf(&sb, " (more: cursor=%s)", p.NextCursor)
-	}
-	sb.WriteString("\n")
+	pageHeader(&sb, len(p.Images), "images", p.NextCursor)
 	for _, a := range p.Images {
 		is := c.imageSummary(a)
 		out.Images = append(out.Images, is)
@@ -166,22 +161,10 @@ func (s *Server) getImage(ctx context.Context, c *call) (*mcp.CallToolResult, er
 }
 
 func (s *Server) uploadImage(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
-	issue, err := c.id("issue_id", true)
+	issue, real, err := s.hostFile(c)
 	if err != nil {
 		return nil, err
 	}
-	path, err := c.required("file_path")
-	if err != nil {
-		return nil, err
-	}
-	real, err := s.confine(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := os.Stat(real); err == nil && fi.Size() > s.db.Config().MaxImageSize {
-		return nil, store.Errorf(store.ETooLarge, "%s is %d bytes, over the %d-byte image limit", path, fi.Size(), s.db.Config().MaxImageSize)
-	}
-	c.issueID = issue
 	a, err := s.db.UploadImageAttachment(ctx, issue, real)
 	if err != nil {
 		return nil, err

@@ -333,11 +333,7 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	out := IssueList{Issues: make([]IssueOut, 0, len(p.Issues)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d issues", len(p.Issues))
-	if p.NextCursor != "" {
-		fmt.Fprintf(&sb, " (more: cursor=%s)", p.NextCursor)
-	}
-	sb.WriteString("\n")
+	pageHeader(&sb, len(p.Issues), "issues", p.NextCursor)
 	for _, is := range p.Issues {
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)

@@ -82,6 +82,16 @@ type SearchHit struct {
 	After      []string `json:"after"`
 }
 
+// pageHeader starts a list's text: how many, and the cursor of the next
+// page when there is one.
+func pageHeader(sb *strings.Builder, n int, what, next string) {
+	fmt.Fprintf(sb, "%d %s", n, what)
+	if next != "" {
+		fmt.Fprintf(sb, " (more: cursor=%s)", next)
+	}
+	sb.WriteString("\n")
+}
+
 // Window sizes of get_log_file_content.
 const (
 	defaultMaxLines = 200
@@ -213,11 +223,7 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	}
 	out := LogPage{LogFiles: make([]LogSummary, 0, len(p.LogFiles)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d log files", len(p.LogFiles))
-	if p.NextCursor != "" {
-		fmt.Fprintf(&sb, " (more: cursor=%s)", p.NextCursor)
-	}
-	sb.WriteString("\n")
+	pageHeader(&sb, len(p.LogFiles), "log files", p.NextCursor)
 	for _, lf := range p.LogFiles {
 		ls := c.logSummary(lf)
 		out.LogFiles = append(out.LogFiles, ls)
@@ -469,24 +475,32 @@ func (s *Server) confine(path string) (string, error) {
 }
 
 func (s *Server) uploadLogFile(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
-	issue, err := c.id("issue_id", true)
+	issue, real, err := s.hostFile(c)
 	if err != nil {
 		return nil, err
 	}
-	path, err := c.required("file_path")
-	if err != nil {
-		return nil, err
-	}
-	real, err := s.confine(path)
-	if err != nil {
-		return nil, err
-	}
-	c.issueID = issue
 	lf, err := s.db.UploadLogFile(ctx, issue, real)
 	if err != nil {
 		return nil, err
 	}
 	return s.uploadedLog(c, lf)
+}
+
+// hostFile returns the issue and the resolved file path of an upload
+// from the host's disk, confined to the allowed roots.
+func (s *Server) hostFile(c *call) (issue, real string, err error) {
+	if issue, err = c.id("issue_id", true); err != nil {
+		return "", "", err
+	}
+	path, err := c.required("file_path")
+	if err != nil {
+		return "", "", err
+	}
+	if real, err = s.confine(path); err != nil {
+		return "", "", err
+	}
+	c.issueID = issue
+	return issue, real, nil
 }
 
 func (s *Server) uploadLogFileByContent(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
