@@ -503,94 +503,93 @@ func BenchmarkSearchVsRipgrep(b *testing.B) {
 	}
 }
 
-// BenchmarkCorpusSize ingests every corpus log into a fresh store and
-// compares tftsr.db with the sum of `gzip -6` sizes of the same files:
-// with the PII scan the store runs after each upload, and without it (the
-// spans it writes). Logs up to LogGzipMax are stored twice by design (zstd
-// chunks for reads, a gzip member for the app), and a store has a fixed
-// schema cost, both shown apart.
-func BenchmarkCorpusSize(b *testing.B) {
+// BenchmarkStoreSize measures what logs add to an empty store against the
+// sum of `gzip -6` of the same files, PII scan included (issue 11's target:
+// <= 1.25x): the eight corpus logs, and a 32 MiB log generated from one of
+// them (TFTSR_BENCH_FAMILY). It logs the growth per table (SQLite's dbstat,
+// when the build has it) and the blob bytes per kind of copy.
+func BenchmarkStoreSize(b *testing.B) {
 	gz := needTool(b, "gzip")
 	ctx := context.Background()
 	files := loghubFiles(b)
-	var raw, gzSum int64
-	for _, f := range files {
-		var out bytes.Buffer
-		if _, err := runTimed(b, f, &out, gz, "-6", "-c", "-n"); err != nil {
-			b.Fatal(err)
-		}
-		st, err := os.Stat(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		raw += st.Size()
-		gzSum += int64(out.Len())
-	}
-	type sizes struct{ db, chunks, members, spans int64 }
-	ingest := func(scan bool) sizes {
-		if !scan {
-			defer store.PIIHookSetScanMax(-1)()
-		}
-		cfg := testConfig(b)
-		db := MustOpenDBConfig(b, cfg)
-		issue := logIssue(b, db, "corpus")
-		for _, f := range files {
-			if _, err := db.UploadLogFile(ctx, issue, f); err != nil {
-				b.Fatal(err)
+	big := genLogFile(b, b.TempDir(), benchFamily(b), 32<<20, 7)
+	for _, c := range []struct {
+		name  string
+		files []string
+	}{{"corpus", files}, {"generated-32MiB", []string{big}}} {
+		b.Run(c.name, func(b *testing.B) {
+			var raw, gzSum int64
+			for _, f := range c.files {
+				var out bytes.Buffer
+				if _, err := runTimed(b, f, &out, gz, "-6", "-c", "-n"); err != nil {
+					b.Fatal(err)
+				}
+				st, err := os.Stat(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				raw += st.Size()
+				gzSum += int64(out.Len())
 			}
-		}
-		if err := store.PIIHookWait(ctx, db); err != nil {
-			b.Fatal(err)
-		}
-		var s sizes
-		for _, q := range []struct {
-			dst   *int64
-			query string
-		}{
-			{&s.chunks, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_chunks`},
-			{&s.members, `SELECT coalesce(sum(length(content_compressed)), 0) FROM log_files`},
-			{&s.spans, `SELECT count(*) FROM pii_spans`},
-		} {
-			n, err := store.LogHookCount(ctx, db, q.query)
-			if err != nil {
-				b.Fatal(err)
+			var growth int64
+			var tables []store.TableSize
+			var members, chunks, values int64
+			for b.Loop() {
+				cfg := testConfig(b)
+				db := MustOpenDBConfig(b, cfg)
+				before, err := store.SizeHookTables(ctx, db)
+				if err != nil {
+					b.Fatal(err)
+				}
+				MustCloseDB(b, db)
+				st, err := os.Stat(cfg.DBPath())
+				if err != nil {
+					b.Fatal(err)
+				}
+				empty := st.Size()
+				db = MustOpenDBConfig(b, cfg)
+				issue := logIssue(b, db, "size")
+				for _, f := range c.files {
+					if _, err := db.UploadLogFile(ctx, issue, f); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := store.PIIHookWait(ctx, db); err != nil {
+					b.Fatal(err)
+				}
+				after, err := store.SizeHookTables(ctx, db)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tables = store.SizeHookGrowth(before, after)
+				for _, q := range []struct {
+					dst   *int64
+					query string
+				}{
+					{&chunks, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_chunks`},
+					{&members, `SELECT coalesce(sum(length(content_compressed)), 0) FROM log_files`},
+					{&values, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_pii`},
+				} {
+					if *q.dst, err = store.LogHookCount(ctx, db, q.query); err != nil {
+						b.Fatal(err)
+					}
+				}
+				MustCloseDB(b, db)
+				if st, err = os.Stat(cfg.DBPath()); err != nil {
+					b.Fatal(err)
+				}
+				growth = st.Size() - empty
 			}
-			*q.dst = n
-		}
-		MustCloseDB(b, db)
-		st, err := os.Stat(cfg.DBPath())
-		if err != nil {
-			b.Fatal(err)
-		}
-		s.db = st.Size()
-		return s
+			ratio := float64(growth) / float64(gzSum)
+			b.ReportMetric(float64(growth)/1e3, "growth-kB")
+			b.ReportMetric(float64(gzSum)/1e3, "gzip6-kB")
+			b.ReportMetric(ratio, "growth/gzip6")
+			b.Logf("%s: %d files, %d bytes raw; gzip -6 %d bytes; the store grew %d bytes: %.3fx gzip -6 (target <= 1.25: %s)",
+				c.name, len(c.files), raw, gzSum, growth, ratio, verdict(ratio <= 1.25))
+			b.Logf("  blobs: zstd chunks %d, gzip members %d, PII values %d", chunks, members, values)
+			for _, t := range tables {
+				b.Logf("  %-40s %10d bytes %6.3fx gzip -6", t.Name, t.Bytes, float64(t.Bytes)/float64(gzSum))
+			}
+		})
 	}
-	var empty int64
-	var scanned, plain sizes
-	for b.Loop() {
-		cfg := testConfig(b)
-		MustCloseDB(b, MustOpenDBConfig(b, cfg))
-		st, err := os.Stat(cfg.DBPath())
-		if err != nil {
-			b.Fatal(err)
-		}
-		empty = st.Size()
-		scanned, plain = ingest(true), ingest(false)
-	}
-	ratio := float64(scanned.db) / float64(gzSum)
-	b.ReportMetric(float64(scanned.db)/1e3, "db-kB")
-	b.ReportMetric(float64(gzSum)/1e3, "gzip6-kB")
-	b.ReportMetric(ratio, "db/gzip6")
-	b.ReportMetric(float64(plain.db)/float64(gzSum), "noscan-db/gzip6")
-	b.ReportMetric(float64(scanned.db-empty)/float64(gzSum), "growth/gzip6")
-	b.Logf("%d corpus files, %d bytes raw; gzip -6: %d bytes (%.3f of raw)", len(files), raw, gzSum, float64(gzSum)/float64(raw))
-	b.Logf("  %-22s %10s %9s %10s %10s %8s", "store", "tftsr.db", "/gzip6", "chunks", "gz member", "spans")
-	for _, r := range []struct {
-		name string
-		s    sizes
-	}{{"empty (schema only)", sizes{db: empty}}, {"corpus, PII scan", scanned}, {"corpus, no PII scan", plain}} {
-		b.Logf("  %-22s %10d %9.2f %10d %10d %8d", r.name, r.s.db, float64(r.s.db)/float64(gzSum), r.s.chunks, r.s.members, r.s.spans)
-	}
-	b.Logf("  zstd chunks alone: %.2f of gzip -6; chunks + gzip members: %.2f", float64(scanned.chunks)/float64(gzSum),
-		float64(scanned.chunks+scanned.members)/float64(gzSum))
 }

@@ -18,23 +18,27 @@ import (
 //
 // The SQLCipher driver has no incremental BLOB I/O, and reading any part of
 // a BLOB (substr() included) reads and decrypts all of it: one gzip BLOB per
-// log cannot serve a window of a large log. So a log's text is stored
-// twice over:
+// log cannot serve a window of a large log. So a log's text is stored as
+// chunks, and each log keeps exactly one compressed copy of its text:
 //
-//   - tftsrmcp_log_chunks: the text cut into chunks of about LogChunkTarget
-//     bytes, each ending at a line end, each an independent zstd frame, with
-//     its line and byte position (migration tftsrmcp_003). A line longer
-//     than LogChunkMax is cut into pieces of that size (at a UTF-8 boundary);
-//     such a chunk continues the previous one's line, and line_off says
-//     where its first own line starts. Byte offsets are those of the full
-//     text, so spans found anywhere (search, PII) address the same bytes.
-//     Every read (windows, whole content, search) uses the chunks.
+//   - tftsrmcp_log_chunks: the layout of the text cut into chunks of about
+//     LogChunkTarget bytes, each ending at a line end, with its line and
+//     byte position (migration tftsrmcp_003), and for a log of two or more
+//     chunks each chunk's text as an independent zstd frame. A line longer
+//     than LogChunkMax is cut into pieces of that size (at a UTF-8
+//     boundary); such a chunk continues the previous one's line, and
+//     line_off says where its first own line starts. Byte offsets are those
+//     of the full text, so spans found anywhere (search, PII) address the
+//     same bytes. Every read (windows, whole content, search) goes through
+//     the chunk layout.
 //   - log_files.content_compressed: the TFTSR app's contract, one gzip
-//     member holding the full text, readable by any gzip reader (the app
-//     reads it), for every log of at most LogGzipMax raw bytes. Above that
-//     it is NULL: the app cannot read such a log, which it could not have
-//     uploaded anyway (its cap is 50 MB), and a BLOB that size would cost
-//     seconds to read whole.
+//     member holding the full text, readable by any gzip reader. It is kept
+//     for a log that is a single chunk (up to about LogChunkTarget bytes:
+//     most logs), and then it is that chunk's only copy: the chunk row has
+//     empty data and reads inflate the member. A larger log keeps zstd
+//     chunks only and content_compressed NULL, so no log is stored twice
+//     (the store stays about the size of gzip -6 of its logs); the app
+//     reads such a row from file_path, as it does for its own rows.
 //
 // Why zstd for chunks, not gzip (measured on 64 MiB of generated loghub
 // text, 1 MiB chunks, one core; BenchmarkLogs_Codecs prints it):
@@ -42,11 +46,10 @@ import (
 // decompresses at ~1,250 MB/s; klauspost gzip -6 compresses at ~110 MB/s
 // and decompresses at ~300 MB/s, to ~15% larger chunks. Decompression
 // speed decides window latency and search throughput (search decompresses
-// every chunk it reads), and smaller chunks mean fewer pages to decrypt;
-// ingest speed is the same or better. The gzip member for the app is made
-// in the same pass, in parallel: each chunk is also deflated on its own
-// with a sync flush, and the segments are concatenated under one gzip
-// header, with the CRC-32 taken while reading (see ingest).
+// every chunk it reads), and smaller chunks mean fewer pages to decrypt.
+// The gzip member of a one-chunk log is made in the same pass: the chunk is
+// deflated with a sync flush under a gzip header, with the CRC-32 taken
+// while reading (see ingest).
 //
 // Line numbers are 1-based. A log's line count is the number of newline
 // bytes, plus one if the text does not end with a newline (a last line
@@ -59,7 +62,7 @@ import (
 const (
 	LogChunkTarget = 1 << 20  // a chunk ends at the first line end after this many bytes
 	LogChunkMax    = 4 << 20  // ... or is cut here when a line is longer
-	LogGzipMax     = 64 << 20 // content_compressed is kept for logs up to this size
+	LogGzipMax     = 64 << 20 // no log larger than this gets content_compressed (the PII scan's limit too)
 
 	MaxLogWindowLines = 2000    // most lines ReadLogLines and ReadLogTail return
 	MaxLogWindowBytes = 1 << 20 // most bytes any window returns

@@ -157,10 +157,12 @@ func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
 			return lf, err
 		}
 	}
-	ing := &logIngest{db: db, in: in, id: newID()}
+	src, dec := decodeLogSource(in.src) // logs_decode.go
+	in.src = src
+	ing := &logIngest{db: db, in: in, id: newID(), dec: dec}
 	lf, err := ing.run(ctx)
 	if err == nil && !lf.Duplicate {
-		db.queuePIIScan(ctx, lf.ID, lf.FileSize) // pii_spans.go
+		db.queuePIIScan(ctx, lf.ID, lf.FileSize) // pii_scan.go
 	}
 	return lf, err
 }
@@ -208,6 +210,7 @@ type logPiece struct {
 	byteStart int64
 	startsMid bool   // the previous chunk did not end with a newline
 	gz        bool   // also deflate it for content_compressed
+	alone     bool   // certainly the only chunk: the deflated copy is its only one
 	raw       []byte // from the free list; nil once compressed
 
 	// set by a worker
@@ -231,9 +234,10 @@ type logBatch struct {
 // before it closes the pieces channel; the collector reads them after the
 // done channel closes, which happens after.
 type logIngest struct {
-	db *DB
-	in logUpload
-	id string
+	db  *DB
+	in  logUpload
+	id  string
+	dec *sourceDecoder // set for a UTF-16 source: the original's hash and size
 
 	// set by the reader
 	size   int64
@@ -358,7 +362,12 @@ func (ing *logIngest) read(ctx context.Context, free chan []byte, out chan<- *lo
 			return err
 		}
 		next = append(next, buf[cut:]...)
-		p := &logPiece{seq: seq, byteStart: start, startsMid: !prevNL, gz: gzOn, raw: buf[:cut]}
+		// Only a log that is one chunk keeps the app's gzip copy, and then
+		// as its only copy (see logs.go). Whether more follows is certain
+		// only at EOF; a first chunk that ends where the buffer does may be
+		// alone, so it gets both encodings and finish keeps one.
+		whole := seq == 0 && cut == len(buf)
+		p := &logPiece{seq: seq, byteStart: start, startsMid: !prevNL, gz: gzOn && whole, alone: gzOn && whole && eof, raw: buf[:cut]}
 		if seq == 0 {
 			ing.mime = DetectLogMIME(ing.in.name, p.raw)
 		}
@@ -375,6 +384,9 @@ func (ing *logIngest) read(ctx context.Context, free chan []byte, out chan<- *lo
 	free <- buf
 	ing.size, ing.chunks, ing.gzOK = total, seq, gzOn
 	ing.sum = hex.EncodeToString(sum.Sum(nil))
+	if ing.dec != nil {
+		ing.sum = hex.EncodeToString(ing.dec.orig.Sum(nil))
+	}
 	ing.crc = crc.Sum32()
 	return nil
 }
@@ -458,7 +470,9 @@ func (ing *logIngest) work(ctx context.Context, free chan<- []byte, in <-chan *l
 		p.byteLen = int64(len(d))
 		p.lineOff, p.lineCount = pieceLines(d, p.startsMid)
 		p.valid = utf8.Valid(d)
-		p.zst = chunkEncoder().EncodeAll(d, make([]byte, 0, len(d)/4))
+		if !p.alone {
+			p.zst = chunkEncoder().EncodeAll(d, make([]byte, 0, len(d)/4))
+		}
 		if p.gz {
 			// A sync flush ends the segment on a byte boundary with no
 			// final block, so segments concatenate into one deflate stream.
@@ -610,10 +624,15 @@ func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, erro
 	db := ing.db
 	lf := LogFile{
 		ID: ing.id, IssueID: ing.in.issueID, FileName: ing.in.name, FilePath: ing.in.path,
-		FileSize: ing.size, MimeType: ing.mime, ContentHash: ing.sum, LineCount: ing.lines, ValidUTF8: ing.valid,
+		FileSize: ing.fileSize(), MimeType: ing.mime, ContentHash: ing.sum, LineCount: ing.lines, ValidUTF8: ing.valid,
 	}
 	var blob []byte
-	if ing.gzOK && ing.gz != nil {
+	if ing.gzOK && ing.gz != nil && (ing.chunks == 0 || ing.chunks == 1 && len(last.pieces) == 1) {
+		// The gzip member is the log's only copy: its chunk row keeps the
+		// layout with empty data, and reads inflate content_compressed.
+		if ing.chunks == 1 {
+			last.pieces[0].zst = []byte{}
+		}
 		// The last deflate block (empty, fixed Huffman, BFINAL set), then
 		// the trailer: CRC-32 and size mod 2^32, little-endian.
 		ing.gz.Write([]byte{0x03, 0x00})
@@ -658,7 +677,7 @@ func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, erro
 			return fmt.Errorf("insert log file: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tftsrmcp_log_meta (log_file_id, raw_size, line_count, chunk_count, valid_utf8)
-			VALUES (?, ?, ?, ?, ?)`, lf.ID, lf.FileSize, lf.LineCount, ing.chunks, lf.ValidUTF8); err != nil {
+			VALUES (?, ?, ?, ?, ?)`, lf.ID, ing.size, lf.LineCount, ing.chunks, lf.ValidUTF8); err != nil {
 			return fmt.Errorf("insert log meta: %w", err)
 		}
 		_, err = db.addTimelineEventTx(ctx, tx, lf.IssueID, EventLogUploaded, "Log uploaded: "+lf.FileName,
@@ -677,6 +696,15 @@ func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, erro
 		return dup, err
 	}
 	return lf, nil
+}
+
+// fileSize is log_files.file_size: the original's size, which differs from
+// the stored text's for a decoded UTF-16 log.
+func (ing *logIngest) fileSize() int64 {
+	if ing.dec != nil {
+		return ing.dec.n
+	}
+	return ing.size
 }
 
 // dropStaged deletes what a failed or duplicate ingest staged. It runs even

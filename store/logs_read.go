@@ -264,7 +264,30 @@ func loadChunkTx(ctx context.Context, tx *sql.Tx, id string, c chunkInfo, dst []
 	if err != nil {
 		return nil, fmt.Errorf("read log chunk %d: %w", c.seq, err)
 	}
+	if len(data) == 0 && c.byteLen > 0 {
+		return loadGzipChunkTx(ctx, tx, id, c, dst)
+	}
 	return decodeChunk(dst, data, c.byteLen)
+}
+
+// loadGzipChunkTx reads the chunk of a one-chunk log, whose only copy is
+// the gzip member in content_compressed (see logs.go).
+func loadGzipChunkTx(ctx context.Context, tx *sql.Tx, id string, c chunkInfo, dst []byte) ([]byte, error) {
+	var blob []byte
+	if err := tx.QueryRowContext(ctx, `SELECT content_compressed FROM log_files WHERE id = ?`, id).Scan(&blob); err != nil {
+		return nil, fmt.Errorf("read log content: %w", err)
+	}
+	if c.byteStart != 0 || len(blob) == 0 {
+		return nil, fmt.Errorf("log %s: %w: chunk %d has no data and the log no gzip copy", id, ErrCorrupt, c.seq)
+	}
+	text, err := DecompressBytes(blob, c.byteLen)
+	if err != nil {
+		return nil, fmt.Errorf("log %s: %w: content_compressed: %v", id, ErrCorrupt, err)
+	}
+	if int64(len(text)) != c.byteLen {
+		return nil, fmt.Errorf("log %s: %w: content_compressed holds %d bytes, its index says %d", id, ErrCorrupt, len(text), c.byteLen)
+	}
+	return append(dst, text...), nil
 }
 
 // read returns the whole text of a row the app made: content_compressed

@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,44 +15,37 @@ import (
 	"github.com/tftsr/tftsr-mcp/store/pii"
 )
 
-// storedSpan is one pii_spans row.
-type storedSpan struct {
-	Kind        string
-	Start, End  int64
-	Value, Repl string
-}
-
-func storedSpans(tb testing.TB, db *store.DB, id string) []storedSpan {
+// storedValues is what the ingest scan kept for a log: its distinct
+// values as kind and value pairs, sorted.
+func storedValues(tb testing.TB, db *store.DB, id string) [][2]string {
 	tb.Helper()
-	var out []storedSpan
-	err := store.LogHookQuery(context.Background(), db, `SELECT pii_type, start_offset, end_offset, original_value, replacement
-		FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset`, []any{id}, func(scan func(...any) error) error {
-		var s storedSpan
-		if err := scan(&s.Kind, &s.Start, &s.End, &s.Value, &s.Repl); err != nil {
-			return err
-		}
-		out = append(out, s)
-		return nil
-	})
+	v, err := store.PIIHookValues(context.Background(), db, id)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return out
+	return v
 }
 
-// wholeTextSpans is the oracle: one scan over the full text.
-func wholeTextSpans(tb testing.TB, db *store.DB, text []byte) []storedSpan {
+// wholeTextValues is the oracle: the distinct values of one scan over the
+// full text, sorted as the store keeps them.
+func wholeTextValues(tb testing.TB, db *store.DB, text []byte) [][2]string {
 	tb.Helper()
 	r, err := db.Redactor(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	_, spans := r.Redact(text)
-	var out []storedSpan
+	var out [][2]string
 	for _, s := range spans {
-		out = append(out, storedSpan{string(s.Kind), s.Start, s.End, s.Value, s.Replacement})
+		out = append(out, [2]string{string(s.Kind), s.Value})
 	}
-	return out
+	slices.SortFunc(out, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	return slices.Compact(out)
 }
 
 func uploadAndScan(tb testing.TB, db *store.DB, issue, name string, text []byte) store.LogFile {
@@ -99,7 +91,7 @@ func TestLogFile_PIISpans(t *testing.T) {
 		// ends at the first newline at or past LogChunkTarget.
 		text := fillerTo(nil, store.LogChunkTarget-60)
 		text = append(text, "ERROR loaded key "...)
-		pemAt := int64(len(text))
+		pemAt := len(text)
 		text = append(text, testPEM...)
 		text = fillerTo(text, len(text)+300)
 		// A line longer than LogChunkMax is cut there (from its start),
@@ -123,52 +115,47 @@ func TestLogFile_PIISpans(t *testing.T) {
 		if len(chunks) < 3 {
 			t.Fatalf("want at least 3 chunks, got %d", len(chunks))
 		}
-		got := storedSpans(t, db, lf.ID)
-		want := wholeTextSpans(t, db, text)
+		got := storedValues(t, db, lf.ID)
+		want := wholeTextValues(t, db, text)
 		if !slices.Equal(got, want) {
-			t.Fatalf("stored spans differ from a whole-text scan:\n got %+v\nwant %+v", got, want)
+			t.Fatalf("stored values differ from a whole-text scan:\n got %q\nwant %q", got, want)
 		}
-		// The planted secrets straddle a boundary and are stored once, at
-		// full-text offsets, with the Redactor's pseudonym.
-		straddles := func(s, e int64) bool {
-			for _, c := range chunks[1:] {
-				if s < c.ByteStart && c.ByteStart < e {
-					return true
-				}
-			}
-			return false
-		}
+		// The planted secrets straddle a boundary and are found whole,
+		// once, and a search by their pseudonym maps back to them.
 		for _, p := range []struct {
 			kind  pii.Kind
-			at    int64
 			value string
 		}{
-			{pii.KindPrivateKey, pemAt, strings.TrimSuffix(testPEM, "\n")},
-			{pii.KindPassword, int64(pwAt), "Hunter2Correct7Horse"},
+			{pii.KindPrivateKey, strings.TrimSuffix(testPEM, "\n")},
+			{pii.KindPassword, "Hunter2Correct7Horse"},
 		} {
-			var found []storedSpan
-			for _, s := range got {
-				if s.Kind == string(p.kind) {
-					found = append(found, s)
-				}
+			if !slices.Contains(got, [2]string{string(p.kind), p.value}) {
+				t.Fatalf("%s %q not stored: %q", p.kind, p.value, got)
 			}
-			if len(found) != 1 {
-				t.Fatalf("%s: %d spans, want 1: %+v", p.kind, len(found), found)
-			}
-			s := found[0]
-			if s.Start != p.at || s.Value != p.value || string(text[s.Start:s.End]) != s.Value {
-				t.Fatalf("%s: span %d-%d %q, want start %d value %q", p.kind, s.Start, s.End, s.Value, p.at, p.value)
-			}
-			if !straddles(s.Start, s.End) {
-				t.Fatalf("%s at %d-%d does not straddle a chunk boundary (%+v): the test text is wrong", p.kind, s.Start, s.End, chunks)
-			}
-			if s.Repl != r.Pseudonym(p.kind, p.value) {
-				t.Fatalf("%s: replacement %q", p.kind, s.Repl)
+			vals, err := db.PseudonymValues(ctx, r.Pseudonym(p.kind, p.value), []string{lf.ID})
+			if err != nil || !slices.Equal(vals, []string{p.value}) {
+				t.Fatalf("PseudonymValues(%s) = %q, %v", p.kind, vals, err)
 			}
 		}
+		for _, at := range []int{pemAt, pwAt} {
+			cut := false
+			for _, c := range chunks[1:] {
+				if int64(at) < c.ByteStart && c.ByteStart < int64(at)+20 {
+					cut = true
+				}
+			}
+			if !cut && at == pwAt {
+				t.Fatalf("password at %d does not straddle a chunk boundary (%+v): the test text is wrong", at, chunks)
+			}
+		}
+		// The scan is this project's: pii_spans and redacted keep the
+		// app's meaning (written only by an explicit detection).
+		if n, err := store.LogHookCount(ctx, db, `SELECT count(*) FROM pii_spans WHERE log_file_id = ?`, lf.ID); err != nil || n != 0 {
+			t.Fatalf("pii_spans rows after ingest: %d %v", n, err)
+		}
 		after, err := db.FindLogFileByID(ctx, lf.ID)
-		if err != nil || !after.Redacted {
-			t.Fatalf("redacted flag not set: %+v %v", after, err)
+		if err != nil || after.Redacted {
+			t.Fatalf("redacted flag set by the scan: %+v %v", after, err)
 		}
 	})
 
@@ -191,9 +178,9 @@ func TestLogFile_PIISpans(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "dup.log")
 		os.WriteFile(path, text, 0o600)
 		lf := uploadAndScan(t, db, issue, "dup.log", text)
-		n := len(storedSpans(t, db, lf.ID))
-		if n == 0 {
-			t.Fatal("no spans")
+		before := storedValues(t, db, lf.ID)
+		if len(before) == 0 {
+			t.Fatal("no values")
 		}
 		for _, up := range []func() (store.LogFile, error){
 			func() (store.LogFile, error) {
@@ -207,9 +194,13 @@ func TestLogFile_PIISpans(t *testing.T) {
 			}
 		}
 		store.PIIHookWait(ctx, db)
-		total, err := store.LogHookCount(ctx, db, `SELECT count(*) FROM pii_spans WHERE log_file_id = ?`, lf.ID)
-		if err != nil || total != int64(n) {
-			t.Fatalf("spans %d -> %d (%v)", n, total, err)
+		if after := storedValues(t, db, lf.ID); !slices.Equal(before, after) {
+			t.Fatalf("values %q -> %q", before, after)
+		}
+		rows, _ := store.LogHookCount(ctx, db, `SELECT count(*) FROM tftsrmcp_log_pii`)
+		scanned, _ := store.LogHookCount(ctx, db, `SELECT count(*) FROM tftsrmcp_log_meta WHERE pii_scanned_at IS NOT NULL`)
+		if rows != scanned {
+			t.Fatalf("%d value rows for %d scanned logs", rows, scanned)
 		}
 	})
 
@@ -239,8 +230,8 @@ func TestLogFile_PIISpans(t *testing.T) {
 		if err := store.LogHookExec(ctx, db, `DELETE FROM log_files WHERE id = ?`, lf.ID); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(storedSpans(t, db, lf.ID)); n != 0 {
-			t.Fatalf("%d spans left", n)
+		if n, _ := store.LogHookCount(ctx, db, `SELECT count(*) FROM tftsrmcp_log_pii WHERE log_file_id = ?`, lf.ID); n != 0 {
+			t.Fatalf("%d value rows left", n)
 		}
 	})
 }
@@ -285,23 +276,25 @@ func TestDB_PIIReport(t *testing.T) {
 			}
 		}
 	})
-	t.Run("SummaryMatchesSpans", func(t *testing.T) {
-		// The summary the scan stored equals counting the rows.
-		stored, err := db.PIIReport(ctx, lf.ID)
+	t.Run("PseudonymsMapBack", func(t *testing.T) {
+		// Every pseudonym of the report stands for exactly one stored value.
+		rep, err := db.PIIReport(ctx, lf.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.LogHookExec(ctx, db, `UPDATE tftsrmcp_log_meta SET pii_report = NULL WHERE log_file_id = ?`, lf.ID); err != nil {
-			t.Fatal(err)
+		for _, k := range rep.Kinds {
+			for _, p := range k.Pseudonyms {
+				vals, err := db.PseudonymValues(ctx, p, nil)
+				if err != nil || len(vals) != 1 || r.Pseudonym(pii.Kind(k.Kind), vals[0]) != p {
+					t.Fatalf("%s: %q %v", p, vals, err)
+				}
+			}
 		}
-		counted, err := db.PIIReport(ctx, lf.ID)
-		if err != nil {
-			t.Fatal(err)
+		if vals, err := db.PseudonymValues(ctx, "[IPV4:0000000000]", nil); err != nil || len(vals) != 0 {
+			t.Fatalf("unknown pseudonym: %q %v", vals, err)
 		}
-		sj, _ := json.Marshal(stored)
-		cj, _ := json.Marshal(counted)
-		if string(sj) != string(cj) {
-			t.Fatalf("stored %s\ncounted %s", sj, cj)
+		if _, err := db.PseudonymValues(ctx, "10.9.8.7", nil); store.ErrorCode(err) != store.EInvalid {
+			t.Fatalf("not a pseudonym: %v", err)
 		}
 	})
 	t.Run("AppRowWithSpans", func(t *testing.T) {

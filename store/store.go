@@ -62,9 +62,10 @@ type DB struct {
 
 	lists listIndexes // search indexes of the attachment lists (lists.go)
 
-	redactor redactorCache // db.Redactor, once loaded (redact.go)
-	audit    *auditQueue   // RecordAISend's writer (aisend.go)
-	piiScans *piiScanQueue // the ingest PII scanner (pii_spans.go)
+	redactor   redactorCache  // db.Redactor, once loaded (redact.go)
+	audit      *auditQueue    // RecordAISend's writer (aisend.go)
+	piiScans   *piiScanQueue  // the ingest PII scanner (pii_scan.go)
+	pseudonyms pseudonymCache // pseudonym -> values, per log (pii_scan.go)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -160,7 +161,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
 	db.startAuditQueue()
-	db.startPIIScanner()
+	db.startPIIScanner(true)
 	return db, nil
 }
 
