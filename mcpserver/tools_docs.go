@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,7 +147,35 @@ func (s *Server) piiTools() []toolDef {
 			mcp.WithString("log_file_id", mcp.Required(), mcp.Description("from list_all_log_files")),
 			mcp.WithOutputSchema[store.PIIReport]()),
 		run: s.piiReport,
+	}, {
+		set: "pii", write: true, notFound: "list_all_log_files lists log ids",
+		tool: newTool("detect_pii", "Record PII detection for the TFTSR app",
+			"Run secret and personal-data detection over a log and record the spans the way the TFTSR desktop app's own detection does "+
+				"(its pii_spans table, kinds such as IPv4, Email, Password, replacement [IPv4]), so its user can review and apply redactions there. "+
+				"Values are never returned or stored. Not needed for reading: every answer of this server is redacted anyway. Replaces an earlier detection of the same log.",
+			updateTool,
+			mcp.WithString("log_file_id", mcp.Required(), mcp.Description("from list_all_log_files")),
+			mcp.WithOutputSchema[store.DetectPIIResult]()),
+		run: s.detectPII,
 	}}
+}
+
+func (s *Server) detectPII(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
+	id, err := c.id("log_file_id", true)
+	if err != nil {
+		return nil, err
+	}
+	c.ids = []string{id}
+	r, err := s.db.DetectPII(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	types := make([]string, 0, len(r.Types))
+	for t, n := range r.Types {
+		types = append(types, fmt.Sprintf("%s %d", t, n))
+	}
+	slices.Sort(types)
+	return c.result(r, fmt.Sprintf("recorded %d spans for the TFTSR app: %s", r.Spans, strings.Join(types, ", "))), nil
 }
 
 func (s *Server) piiReport(ctx context.Context, c *call) (*mcp.CallToolResult, error) {

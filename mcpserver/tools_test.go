@@ -40,7 +40,7 @@ func TestTools_List(t *testing.T) {
 	for _, name := range []string{"list_all_log_files", "get_log_file_content", "search_logs", "list_all_image_attachments",
 		"get_image_attachment_data", "upload_log_file_by_content", "upload_paste_image", "create_issue", "get_issue",
 		"update_issue", "list_issues", "search_issues", "add_timeline_event", "get_timeline_events", "add_resolution_step",
-		"list_resolution_steps", "save_document", "get_document", "list_documents", "get_pii_report"} {
+		"list_resolution_steps", "save_document", "get_document", "list_documents", "get_pii_report", "detect_pii"} {
 		tl, ok := tools[name]
 		if !ok {
 			t.Errorf("tool %s missing", name)
@@ -349,6 +349,13 @@ func TestRedaction(t *testing.T) {
 	e.ok("get_pii_report", map[string]any{"log_file_id": lf.ID}, &rep)
 	if !rep.Scanned || rep.Total < 6 {
 		t.Fatalf("pii report: %+v", rep)
+	}
+	// detect_pii records the app's rows and says what it wrote, no value.
+	var det store.DetectPIIResult
+	res = e.ok("detect_pii", map[string]any{"log_file_id": lf.ID}, &det)
+	assertNoSecrets(t, "detect_pii", res)
+	if det.Spans < 6 || det.Types["IPv4"] == 0 || !strings.Contains(text(res), "IPv4") {
+		t.Fatalf("detect_pii: %+v %s", det, text(res))
 	}
 
 	// Raw output needs both the server's permission and the call's request.
