@@ -71,7 +71,7 @@ const (
 
 // logBatchBytes is how many compressed bytes a staged transaction writes
 // (a variable for tests).
-var logBatchBytes = 8 << 20
+var logBatchBytes = 2 << 20
 
 var errIngestAbandoned = errors.New("log ingest was abandoned (no heartbeat) and its staged chunks collected; upload again")
 
@@ -567,7 +567,7 @@ func (ing *logIngest) commit(ctx context.Context, b *logBatch) error {
 		return nil
 	}
 	db := ing.db
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.writeBulk(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
 		if !ing.staged {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tftsrmcp_log_ingests (id, issue_id, file_name, owner, started_at, heartbeat_at)

@@ -280,6 +280,28 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
+// writeBulk is write for one batch of a long series (an ingest's staged
+// chunks): after the commit it pauses about as long as the transaction
+// took, at most bulkPauseMax, holding no lock, so that readers of any
+// process, which the rollback journal locks out while a commit is
+// written, get in between two batches instead of queueing behind a whole
+// log (see the package doc).
+func (db *DB) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	start := time.Now()
+	if err := db.write(ctx, fn); err != nil {
+		return err
+	}
+	pause := min(time.Since(start), bulkPauseMax)
+	select {
+	case <-ctx.Done():
+	case <-time.After(pause):
+	}
+	return nil
+}
+
+// bulkPauseMax caps writeBulk's pause.
+const bulkPauseMax = 25 * time.Millisecond
+
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {

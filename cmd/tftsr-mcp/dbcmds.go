@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"runtime"
@@ -17,23 +16,14 @@ func versionCmd() command {
 		name:    "version",
 		summary: "print the version of tftsr-mcp and of its SQLite/SQLCipher",
 		run: func(ctx context.Context, inv *invocation) error {
-			sqliteV, cipherV := libraryVersions()
-			fmt.Fprintf(inv.Stdout, "tftsr-mcp %s (%s, SQLite %s, SQLCipher %s)\n", version, runtime.Version(), sqliteV, cipherV)
+			l := store.LibraryVersions()
+			fmt.Fprintf(inv.Stdout, "tftsr-mcp %s (%s, SQLite %s, SQLCipher %s, crypto %s %s)\n", version, runtime.Version(), l.SQLite, l.SQLCipher, l.Provider, l.ProviderVersion)
+			if w := store.SlowProvider(); w != "" {
+				fmt.Fprintln(inv.Stdout, "warning:", w)
+			}
 			return nil
 		},
 	}
-}
-
-// libraryVersions asks an in-memory database, which needs no key.
-func libraryVersions() (sqliteV, cipherV string) {
-	db, err := sql.Open("sqlite3", ":memory:")
-	if err != nil {
-		return "?", "?"
-	}
-	defer db.Close()
-	db.QueryRow(`SELECT sqlite_version()`).Scan(&sqliteV)
-	db.QueryRow(`PRAGMA cipher_version`).Scan(&cipherV)
-	return sqliteV, cipherV
 }
 
 func migrateCmd() command {
