@@ -17,7 +17,7 @@ const (
 // Libraries names the SQLite, SQLCipher and crypto provider this binary
 // was built with.
 type Libraries struct {
-	SQLite, SQLCipher        string
+	SQLite, SQLCipher         string
 	Provider, ProviderVersion string
 }
 
