@@ -15,7 +15,7 @@ CIPHER_H := $(CURDIR)/store/sqlcipher/openssl.h
 export CGO_CFLAGS := -O2 -g -include $(CIPHER_H)
 export CGO_LDFLAGS := -O2 -g -lcrypto
 
-.PHONY: help build run test test-short bench bench-deps vet lint e2e clean
+.PHONY: help build run test test-short bench bench-cipher bench-deps vet lint e2e clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ bench: ## run the benchmarks that print the issues' numbers (needs bench-deps)
 	@command -v pigz >/dev/null && command -v rg >/dev/null || \
 		{ echo "bench: pigz and rg (ripgrep) are the anchors of the log benchmarks; install them with: make bench-deps" >&2; exit 1; }
 	go test -tags '$(TAGS)' -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+bench-cipher: ## 1 MiB blob write/read MB/s on both crypto providers, OpenSSL then libtomcrypt, in one run
+	@echo "== OpenSSL (make's build)"; go test -tags '$(TAGS)' -run '^$$' -bench Blobs -benchtime 1x ./store/
+	@echo "== libtomcrypt (a plain go build)"; CGO_CFLAGS='-O2 -g' CGO_LDFLAGS='-O2 -g' go test -tags '$(TAGS)' -run '^$$' -bench Blobs -benchtime 1x ./store/
 
 bench-deps: ## install pigz and ripgrep, the anchors of make bench (Debian/Ubuntu)
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
