@@ -190,7 +190,7 @@ func (d *Detector) parse(b []byte) (hit, bool) {
 	end := min(len(b), i+headerWindow)
 	for p := i; p < end; p++ {
 		c := b[p]
-		if p > i && isAlnum(b[p-1]) {
+		if p > i && inToken(b[p-1]) {
 			continue
 		}
 		var h hit
@@ -211,6 +211,13 @@ func (d *Detector) parse(b []byte) (hit, bool) {
 		}
 	}
 	return hit{}, false
+}
+
+// inToken reports whether c continues a word or number, so that a time
+// does not start right after it: "02-29 10:00:00" inside 2015-02-29 is not
+// an Android time, nor 1.2.3.4 12:30 anything.
+func inToken(c byte) bool {
+	return isAlnum(c) || c == '-' || c == '/' || c == ':' || c == '.' || c == '_' || c == '+'
 }
 
 // digitAt dispatches on the separators after the first digits.
