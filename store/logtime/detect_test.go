@@ -14,8 +14,8 @@ func fmtMs(ms int64) string {
 func TestDetector_Parse(t *testing.T) {
 	for _, tt := range []struct {
 		name, line, want string // want "" = no time
-		f                      Format
-		zoned                  bool
+		f                Format
+		zoned            bool
 	}{
 		// RFC 3339 / ISO 8601
 		{"RFC3339Z", "2015-10-18T18:01:47Z start", "2015-10-18T18:01:47.000Z", FormatRFC3339, true},
