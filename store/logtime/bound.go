@@ -14,18 +14,19 @@ var ErrBound = errors.New("not an RFC 3339 time")
 // compared with, and a bare date (2015-10-18) is its midnight UTC.
 func ParseBound(s string) (int64, error) {
 	b := []byte(s)
+	var d Detector
 	if len(b) == 10 {
 		y, ok1 := num(b, 0, 4)
 		mo, ok2 := num(b, 5, 2)
-		d, ok3 := num(b, 8, 2)
-		if ok1 && ok2 && ok3 && b[4] == '-' && b[7] == '-' && validDate(y, mo, d) {
-			if ms, ok := civil(y, mo, d, 0, 0); ok {
+		dd, ok3 := num(b, 8, 2)
+		if ok1 && ok2 && ok3 && b[4] == '-' && b[7] == '-' && validDate(y, mo, dd) {
+			if ms, ok := d.civil(y, mo, dd, 0, 0); ok {
 				return ms, nil
 			}
 		}
 		return 0, fmt.Errorf("parse time %q: %w", s, ErrBound)
 	}
-	h, ok := isoAt(b, 0)
+	h, ok := d.isoAt(b, 0)
 	if !ok || h.f == FormatSlashDate || !boundEnd(b) {
 		return 0, fmt.Errorf("parse time %q: %w", s, ErrBound)
 	}

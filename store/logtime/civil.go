@@ -99,6 +99,9 @@ func isAlnum(c byte) bool {
 
 // num reads exactly n ASCII digits at b[i:].
 func num(b []byte, i, n int) (int, bool) {
+	if n == 2 {
+		return num2(b, i)
+	}
 	if i < 0 || i+n > len(b) {
 		return 0, false
 	}
@@ -111,6 +114,15 @@ func num(b []byte, i, n int) (int, bool) {
 		v = v*10 + int(c)
 	}
 	return v, true
+}
+
+// num2 is num for two digits, small enough to inline.
+func num2(b []byte, i int) (int, bool) {
+	if i < 0 || i+2 > len(b) {
+		return 0, false
+	}
+	c0, c1 := b[i]-'0', b[i+1]-'0'
+	return int(c0)*10 + int(c1), c0 <= 9 && c1 <= 9
 }
 
 // at reports whether b[i] exists and equals c.

@@ -112,6 +112,8 @@ type Detector struct {
 	last    Stamp
 	lock    Format // format of the last line that had a header at its start
 	stats   Stats
+	dayKey  uint32 // packed y-m-d of dayMs (see civil)
+	dayMs   int64
 }
 
 // NewDetector returns a detector with no time known yet.
@@ -180,7 +182,7 @@ func (d *Detector) parse(b []byte) (hit, bool) {
 		return hit{}, false
 	}
 	if b[i] == '{' {
-		return jsonAt(b, i)
+		return d.jsonAt(b, i)
 	}
 	if d.lock != FormatNone {
 		if h, ok := d.try(d.lock, b, i); ok {
@@ -230,15 +232,15 @@ func (d *Detector) digitAt(b []byte, p int) (hit, bool) {
 		return d.androidAt(b, p)
 	case '/':
 		if isDigit(b[p+3]) {
-			return sparkAt(b, p)
+			return d.sparkAt(b, p)
 		}
-		return clfAt(b, p)
+		return d.clfAt(b, p)
 	}
 	switch {
 	case b[p+4] == '-' || b[p+4] == '/':
-		return isoAt(b, p)
+		return d.isoAt(b, p)
 	case b[p+6] == ' ':
-		return hdfsAt(b, p, d)
+		return d.hdfsAt(b, p)
 	}
 	return hit{}, false
 }
@@ -247,7 +249,7 @@ func (d *Detector) letterAt(b []byte, p int) (hit, bool) {
 	if h, ok := d.syslogAt(b, p); ok {
 		return h, true
 	}
-	if h, ok := apacheAt(b, p); ok {
+	if h, ok := d.apacheAt(b, p); ok {
 		return h, true
 	}
 	return d.klogAt(b, p)
@@ -260,19 +262,19 @@ func (d *Detector) try(f Format, b []byte, p int) (hit, bool) {
 	}
 	switch f {
 	case FormatRFC3339, FormatLog4j, FormatSlashDate:
-		return isoAt(b, p)
+		return d.isoAt(b, p)
 	case FormatSyslog:
 		return d.syslogAt(b, p)
 	case FormatApache:
-		return apacheAt(b, p)
+		return d.apacheAt(b, p)
 	case FormatHDFS:
-		return hdfsAt(b, p, d)
+		return d.hdfsAt(b, p)
 	case FormatAndroid:
 		return d.androidAt(b, p)
 	case FormatSpark:
-		return sparkAt(b, p)
+		return d.sparkAt(b, p)
 	case FormatCLF:
-		return clfAt(b, p)
+		return d.clfAt(b, p)
 	case FormatKlog:
 		return d.klogAt(b, p)
 	}

@@ -9,7 +9,7 @@ var jsonKeys = [...]string{"ts", "time", "timestamp", "@timestamp", "@t", "datet
 // It does not validate the JSON: a key is a quoted known name that follows
 // '{' or ',' and is followed by ':'; an escaped quote inside a string value
 // is preceded by '\' and so never starts a key.
-func jsonAt(b []byte, i int) (hit, bool) {
+func (d *Detector) jsonAt(b []byte, i int) (hit, bool) {
 	for j := i + 1; j < len(b); j++ {
 		if b[j] != '"' {
 			continue
@@ -44,7 +44,7 @@ func jsonAt(b []byte, i int) (hit, bool) {
 		for v < len(b) && (b[v] == ' ' || b[v] == '\t') {
 			v++
 		}
-		if h, ok := jsonValue(b, v); ok {
+		if h, ok := d.jsonValue(b, v); ok {
 			return h, true
 		}
 		j = k
@@ -63,9 +63,9 @@ func isJSONKey(k []byte) bool {
 
 // jsonValue reads an epoch number (seconds, millis, micros or nanos, told
 // apart by magnitude), or a string holding an ISO 8601 time or an epoch.
-func jsonValue(b []byte, v int) (hit, bool) {
+func (d *Detector) jsonValue(b []byte, v int) (hit, bool) {
 	if at(b, v, '"') {
-		if h, ok := isoAt(b, v+1); ok {
+		if h, ok := d.isoAt(b, v+1); ok {
 			h.f = FormatISOJSON
 			return h, true
 		}

@@ -95,21 +95,27 @@ func offset(b []byte, i int, full bool) (int64, bool) {
 }
 
 // civil joins a date, a time of day and a zone offset into unix millis.
-func civil(y, mo, d int, tod, off int64) (int64, bool) {
-	ms := daysFromCivil(y, mo, d)*msPerDay + tod - off
+// Consecutive lines mostly share a date, so the day number of the last
+// date is kept.
+func (d *Detector) civil(y, mo, dd int, tod, off int64) (int64, bool) {
+	key := uint32(y)<<9 | uint32(mo)<<5 | uint32(dd)
+	if key != d.dayKey {
+		d.dayKey, d.dayMs = key, daysFromCivil(y, mo, dd)*msPerDay
+	}
+	ms := d.dayMs + tod - off
 	return ms, ms >= minMs && ms < maxMs
 }
 
 // isoAt reads YYYY-MM-DD[T ]HH:MM:SS[.frac][zone] or YYYY/MM/DD HH:MM:SS.
-func isoAt(b []byte, i int) (hit, bool) {
+func (d *Detector) isoAt(b []byte, i int) (hit, bool) {
 	y, ok1 := num(b, i, 4)
 	mo, ok2 := num(b, i+5, 2)
-	d, ok3 := num(b, i+8, 2)
+	dd, ok3 := num(b, i+8, 2)
 	if !ok1 || !ok2 || !ok3 || i+10 >= len(b) {
 		return hit{}, false
 	}
 	sep := b[i+4]
-	if (sep != '-' && sep != '/') || b[i+7] != sep || !validDate(y, mo, d) {
+	if (sep != '-' && sep != '/') || b[i+7] != sep || !validDate(y, mo, dd) {
 		return hit{}, false
 	}
 	t := b[i+10]
@@ -128,12 +134,12 @@ func isoAt(b []byte, i int) (hit, bool) {
 	if t != ' ' || zoned {
 		f = FormatRFC3339
 	}
-	ms, ok := civil(y, mo, d, tod, off)
+	ms, ok := d.civil(y, mo, dd, tod, off)
 	return hit{ms, f, zoned}, ok
 }
 
 // hdfsAt reads YYMMDD HHMMSS (Hadoop 0.x, the loghub HDFS sample).
-func hdfsAt(b []byte, i int, d *Detector) (hit, bool) {
+func (d *Detector) hdfsAt(b []byte, i int) (hit, bool) {
 	y, ok1 := num(b, i, 2)
 	mo, ok2 := num(b, i+2, 2)
 	dd, ok3 := num(b, i+4, 2)
@@ -144,23 +150,23 @@ func hdfsAt(b []byte, i int, d *Detector) (hit, bool) {
 		h > 23 || mi > 59 || s > 60 || !validDate(2000+y, mo, dd) {
 		return hit{}, false
 	}
-	ms, ok := civil(2000+y, mo, dd, int64(h*3600+mi*60+s)*msPerSec, 0)
+	ms, ok := d.civil(2000+y, mo, dd, int64(h*3600+mi*60+s)*msPerSec, 0)
 	return hit{ms, FormatHDFS, false}, ok
 }
 
 // sparkAt reads YY/MM/DD HH:MM:SS (Spark's log4j default layout).
-func sparkAt(b []byte, i int) (hit, bool) {
+func (d *Detector) sparkAt(b []byte, i int) (hit, bool) {
 	y, ok1 := num(b, i, 2)
 	mo, ok2 := num(b, i+3, 2)
-	d, ok3 := num(b, i+6, 2)
-	if !ok1 || !ok2 || !ok3 || b[i+2] != '/' || b[i+5] != '/' || !at(b, i+8, ' ') || !validDate(2000+y, mo, d) {
+	dd, ok3 := num(b, i+6, 2)
+	if !ok1 || !ok2 || !ok3 || b[i+2] != '/' || b[i+5] != '/' || !at(b, i+8, ' ') || !validDate(2000+y, mo, dd) {
 		return hit{}, false
 	}
 	tod, _, ok := clock(b, i+9)
 	if !ok {
 		return hit{}, false
 	}
-	ms, ok := civil(2000+y, mo, d, tod, 0)
+	ms, ok := d.civil(2000+y, mo, dd, tod, 0)
 	return hit{ms, FormatSpark, false}, ok
 }
 
@@ -180,14 +186,14 @@ func (d *Detector) androidAt(b []byte, i int) (hit, bool) {
 }
 
 // clfAt reads DD/Mon/YYYY:HH:MM:SS -0700 (Apache and nginx access logs).
-func clfAt(b []byte, i int) (hit, bool) {
-	d, ok1 := num(b, i, 2)
+func (d *Detector) clfAt(b []byte, i int) (hit, bool) {
+	dd, ok1 := num(b, i, 2)
 	if !ok1 || !at(b, i+2, '/') || !at(b, i+6, '/') {
 		return hit{}, false
 	}
 	mo := monthIndex(b[i+3:])
 	y, ok2 := num(b, i+7, 4)
-	if !ok2 || mo == 0 || !at(b, i+11, ':') || !validDate(y, mo, d) {
+	if !ok2 || mo == 0 || !at(b, i+11, ':') || !validDate(y, mo, dd) {
 		return hit{}, false
 	}
 	tod, end, ok := clock(b, i+12)
@@ -195,7 +201,7 @@ func clfAt(b []byte, i int) (hit, bool) {
 		return hit{}, false
 	}
 	off, zoned := zone(b, end)
-	ms, ok := civil(y, mo, d, tod, off)
+	ms, ok := d.civil(y, mo, dd, tod, off)
 	return hit{ms, FormatCLF, zoned}, ok
 }
 
@@ -237,7 +243,7 @@ func (d *Detector) syslogAt(b []byte, i int) (hit, bool) {
 }
 
 // apacheAt reads Sun Dec 04 04:47:44 2005 (ctime, Apache 2.2 error logs).
-func apacheAt(b []byte, i int) (hit, bool) {
+func (d *Detector) apacheAt(b []byte, i int) (hit, bool) {
 	if !isWeekday(b[i:]) || !at(b, i+3, ' ') {
 		return hit{}, false
 	}
@@ -257,7 +263,7 @@ func apacheAt(b []byte, i int) (hit, bool) {
 	if !ok || digitAt(b, end+5) || !validDate(y, mo, dd) {
 		return hit{}, false
 	}
-	ms, ok := civil(y, mo, dd, tod, 0)
+	ms, ok := d.civil(y, mo, dd, tod, 0)
 	return hit{ms, FormatApache, false}, ok
 }
 
@@ -291,7 +297,7 @@ func (d *Detector) yearless(mo, dd int, tod int64) (int64, bool) {
 	y := d.refYear
 	for range 8 {
 		if validDate(y, mo, dd) {
-			if ms, ok := civil(y, mo, dd, tod, 0); ms <= d.refMs+msPerDay {
+			if ms, ok := d.civil(y, mo, dd, tod, 0); ms <= d.refMs+msPerDay {
 				return ms, ok
 			}
 		}
