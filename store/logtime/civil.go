@@ -41,9 +41,10 @@ func validDate(y, m, d int) bool {
 	return !(m == 2 && d == 29 && y >= 0 && !isLeap(y))
 }
 
-// monthIndex maps a three-letter English month name (Jan, JAN, jan) to 1-12.
+// monthIndex maps a three-letter English month name (Jan, JAN; not jan, so
+// that words in a message are less often dates) to 1-12.
 func monthIndex(b []byte) int {
-	if len(b) < 3 {
+	if len(b) < 3 || b[0]-'A' > 'Z'-'A' {
 		return 0
 	}
 	k := uint32(b[0]|0x20)<<16 | uint32(b[1]|0x20)<<8 | uint32(b[2]|0x20)
@@ -76,9 +77,10 @@ func monthIndex(b []byte) int {
 	return 0
 }
 
-// isWeekday reports whether b starts with a three-letter English day name.
+// isWeekday reports whether b starts with a three-letter English day name
+// (Sun, SUN).
 func isWeekday(b []byte) bool {
-	if len(b) < 3 {
+	if len(b) < 3 || b[0]-'A' > 'Z'-'A' {
 		return false
 	}
 	k := uint32(b[0]|0x20)<<16 | uint32(b[1]|0x20)<<8 | uint32(b[2]|0x20)

@@ -8,13 +8,13 @@ type hit struct {
 }
 
 // clock reads HH:MM:SS with an optional , or . fraction at b[i:] and
-// returns the milliseconds into the day and the index after it. Leap
-// second 60 is accepted (it lands on the next minute's first second).
+// returns the milliseconds into the day and the index after it. Second 60
+// is refused, as time.Parse does: a leap-second line inherits a time.
 func clock(b []byte, i int) (ms int64, end int, ok bool) {
 	h, ok1 := num(b, i, 2)
 	m, ok2 := num(b, i+3, 2)
 	s, ok3 := num(b, i+6, 2)
-	if !ok1 || !ok2 || !ok3 || b[i+2] != ':' || b[i+5] != ':' || h > 23 || m > 59 || s > 60 {
+	if !ok1 || !ok2 || !ok3 || b[i+2] != ':' || b[i+5] != ':' || h > 23 || m > 59 || s > 59 {
 		return 0, 0, false
 	}
 	ms = int64(h*3600+m*60+s) * msPerSec
@@ -119,19 +119,19 @@ func (d *Detector) isoAt(b []byte, i int) (hit, bool) {
 		return hit{}, false
 	}
 	t := b[i+10]
-	if t != ' ' && t != 'T' && (t != 't' || sep != '-') {
+	if t != ' ' && (sep == '/' || (t != 'T' && t != 't')) {
 		return hit{}, false
 	}
 	tod, end, ok := clock(b, i+11)
 	if !ok {
 		return hit{}, false
 	}
-	f := FormatLog4j
-	if sep == '/' {
-		f = FormatSlashDate
-	}
 	off, zoned := zone(b, end)
-	if t != ' ' || zoned {
+	f := FormatLog4j
+	switch {
+	case sep == '/':
+		f = FormatSlashDate
+	case t != ' ' || zoned:
 		f = FormatRFC3339
 	}
 	ms, ok := d.civil(y, mo, dd, tod, off)
@@ -147,7 +147,7 @@ func (d *Detector) hdfsAt(b []byte, i int) (hit, bool) {
 	mi, ok5 := num(b, i+9, 2)
 	s, ok6 := num(b, i+11, 2)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || b[i+6] != ' ' || digitAt(b, i+13) ||
-		h > 23 || mi > 59 || s > 60 || !validDate(2000+y, mo, dd) {
+		h > 23 || mi > 59 || s > 59 || !validDate(2000+y, mo, dd) {
 		return hit{}, false
 	}
 	ms, ok := d.civil(2000+y, mo, dd, int64(h*3600+mi*60+s)*msPerSec, 0)
