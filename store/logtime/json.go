@@ -1,62 +1,57 @@
 package logtime
 
-// jsonKeys are the field names read as a line's time in a JSON line. Other
-// fields are never read, so "id": 1600000000 or a date inside "msg" is not
-// a time.
-var jsonKeys = [...]string{"ts", "time", "timestamp", "@timestamp", "@t", "datetime"}
+import "bytes"
 
-// jsonAt finds the first known time field of the JSON object at b[i:].
-// It does not validate the JSON: a key is a quoted known name that follows
-// '{' or ',' and is followed by ':'; an escaped quote inside a string value
-// is preceded by '\' and so never starts a key.
+// jsonAt finds the first known time field of the JSON object at b[i:]:
+// ts, time, timestamp, @timestamp, @t (Serilog) or datetime. Other fields
+// are never read, so "id": 1600000000 or a date inside "msg" is no time.
+// It does not validate the JSON: it visits each ':' and takes the quoted
+// name before it as a key when '{' or ',' comes before that. A quote
+// escaped inside a string value follows a '\', so it never starts a key.
 func (d *Detector) jsonAt(b []byte, i int) (hit, bool) {
-	for j := i + 1; j < len(b); j++ {
-		if b[j] != '"' {
+	for j := i + 1; j < len(b); {
+		c := bytes.IndexByte(b[j:], ':')
+		if c < 0 {
+			return hit{}, false
+		}
+		c += j
+		j = c + 1
+		e := c - 1
+		for e > i && (b[e] == ' ' || b[e] == '\t') {
+			e--
+		}
+		if b[e] != '"' {
 			continue
 		}
-		p := j - 1
+		s := e - 1
+		for s > i && s >= e-12 && b[s] != '"' {
+			s--
+		}
+		if b[s] != '"' || s == e || !isJSONKey(b[s+1:e]) {
+			continue
+		}
+		p := s - 1
 		for p > i && (b[p] == ' ' || b[p] == '\t') {
 			p--
 		}
-		if b[p] != '{' && b[p] != ',' {
+		if p < i || (b[p] != '{' && b[p] != ',') {
 			continue
 		}
-		k := j + 1
-		for k < len(b) && b[k] != '"' && k-j <= 12 {
-			k++
-		}
-		if k >= len(b) || b[k] != '"' {
-			continue
-		}
-		if !isJSONKey(b[j+1 : k]) {
-			j = k
-			continue
-		}
-		v := k + 1
-		for v < len(b) && (b[v] == ' ' || b[v] == '\t') {
-			v++
-		}
-		if !at(b, v, ':') {
-			j = k
-			continue
-		}
-		v++
+		v := c + 1
 		for v < len(b) && (b[v] == ' ' || b[v] == '\t') {
 			v++
 		}
 		if h, ok := d.jsonValue(b, v); ok {
 			return h, true
 		}
-		j = k
 	}
 	return hit{}, false
 }
 
 func isJSONKey(k []byte) bool {
-	for _, s := range jsonKeys {
-		if string(k) == s {
-			return true
-		}
+	switch string(k) {
+	case "ts", "time", "timestamp", "@timestamp", "@t", "datetime":
+		return true
 	}
 	return false
 }
