@@ -191,3 +191,23 @@ func BenchmarkDetect(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDetectChunk is the ingest worker's cost per corpus log: line
+// splitting, detection, and the committer's Inherit and SpanOf.
+func BenchmarkDetectChunk(b *testing.B) {
+	for _, tr := range truths {
+		b.Run(tr.name, func(b *testing.B) {
+			log := readCorpusLog(b, tr.name)
+			lines := bytes.Count(log, []byte("\n")) + 1
+			var buf []Stamp
+			b.SetBytes(int64(len(log)))
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = DetectChunk(Options{Ref: corpusRef}, log, buf[:0])
+				Inherit(buf, Stamp{})
+				SpanOf(buf)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lines), "ns/line")
+		})
+	}
+}

@@ -6,7 +6,7 @@
 // # Formats
 //
 // RFC 3339 / ISO 8601 (T or space, ',' or '.' fractions, zones Z, +01:00,
-// +0100, +01, or " +0100"), log4j/Java/Python 2015-10-18 18:01:47,978
+// +0100, +01, or " +0100", " UTC"), log4j/Java/Python 2015-10-18 18:01:47,978
 // (Hadoop, Zookeeper), Go's 2015/10/18 18:01:47, BSD syslog Dec 10 06:55:46
 // (Linux, OpenSSH, with or without <PRI>), Apache/ctime
 // [Sun Dec 04 04:47:44 2005], HDFS 081109 203615, Android logcat

@@ -35,7 +35,7 @@ func clock(b []byte, i int) (ms int64, end int, ok bool) {
 }
 
 // zone reads an optional zone designator at b[i:]: Z, +01:00, +0100, +01,
-// or one space then +0100 / +01:00 (CLF, some Java layouts). It returns the
+// or one space then +0100, +01:00, UTC or GMT (CLF, some Java layouts). It returns the
 // offset east of UTC in milliseconds.
 func zone(b []byte, i int) (off int64, zoned bool) {
 	if i >= len(b) {
@@ -48,6 +48,10 @@ func zone(b []byte, i int) (off int64, zoned bool) {
 		}
 		return 0, true
 	case ' ':
+		if i+3 < len(b) && (string(b[i+1:i+4]) == "UTC" || string(b[i+1:i+4]) == "GMT") &&
+			(i+4 == len(b) || !isAlnum(b[i+4])) {
+			return 0, true
+		}
 		if i+5 < len(b) && (b[i+1] == '+' || b[i+1] == '-') && isDigit(b[i+2]) {
 			if o, ok := offset(b, i+1, true); ok {
 				return o, true
