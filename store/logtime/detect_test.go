@@ -96,6 +96,8 @@ func TestDetector_Parse(t *testing.T) {
 		{"ClockDigitsAfter", "2015-10-18 18:01:471 x", "", FormatNone, false},
 		{"StackTrace", "\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)", "", FormatNone, false},
 		{"Caused", "Caused by: java.io.IOException: 2015 errors", "", FormatNone, false},
+		{"EpochInText", "1600000000 requests served", "", FormatNone, false},
+		{"EpochMillisInText", "id=1600000000123 done", "", FormatNone, false},
 		{"USDateNotSpark", "01/02/2015 10:00:00 x", "", FormatNone, false},
 		{"ISONoSeconds", "2015-10-18 18:01 x", "", FormatNone, false},
 		{"InsideWord", "x2015-10-18 18:01:47 y", "", FormatNone, false},
@@ -180,6 +182,16 @@ func TestDetector_Line(t *testing.T) {
 		}
 		if d.Format() != FormatRFC3339 || d.Zoned() {
 			t.Fatalf("format %v zoned %v", d.Format(), d.Zoned())
+		}
+	})
+	t.Run("Seed", func(t *testing.T) {
+		d := NewDetector(Options{Ref: testRef})
+		d.Seed(Stamp{Millis: 5000, Known: true, Own: true})
+		if st := d.Line([]byte("\tat a.b(C.java:1)")); st != (Stamp{Millis: 5000, Known: true}) {
+			t.Fatalf("%+v", st)
+		}
+		if d.Last() != (Stamp{Millis: 5000, Known: true}) || d.Stats().Own != 0 {
+			t.Fatalf("%+v %+v", d.Last(), d.Stats())
 		}
 	})
 	t.Run("None", func(t *testing.T) {
