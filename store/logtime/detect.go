@@ -118,12 +118,17 @@ type Detector struct {
 
 // NewDetector returns a detector with no time known yet.
 func NewDetector(o Options) *Detector {
+	d := newDetector(o)
+	return &d
+}
+
+func newDetector(o Options) Detector {
 	ref := o.Ref
 	if ref.IsZero() {
 		ref = time.Now()
 	}
 	ref = ref.UTC()
-	return &Detector{refMs: ref.UnixMilli(), refYear: ref.Year()}
+	return Detector{refMs: ref.UnixMilli(), refYear: ref.Year()}
 }
 
 // Line returns the time of the next line (without its '\n'). A line with
@@ -289,7 +294,7 @@ func (d *Detector) try(f Format, b []byte, p int) (hit, bool) {
 // Chunks can so be read by parallel workers with no ordering between them,
 // and the result equals reading the whole log in one detector.
 func DetectChunk(o Options, chunk []byte, dst []Stamp) ([]Stamp, Stats) {
-	d := NewDetector(o)
+	d := newDetector(o)
 	for len(chunk) > 0 {
 		line := chunk
 		if n := bytes.IndexByte(chunk, '\n'); n >= 0 {
