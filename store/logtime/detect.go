@@ -197,18 +197,16 @@ func (d *Detector) parse(b []byte) (hit, bool) {
 	end := min(len(b), i+headerWindow)
 	for p := i; p < end; p++ {
 		c := b[p]
-		if p > i && inToken(b[p-1]) {
+		digit := isDigit(c)
+		if (!digit && c-'A' > 'Z'-'A') || (p > i && inToken(b[p-1])) {
 			continue
 		}
 		var h hit
 		var ok bool
-		switch {
-		case isDigit(c):
+		if digit {
 			h, ok = d.digitAt(b, p)
-		case c >= 'A' && c <= 'Z':
+		} else {
 			h, ok = d.letterAt(b, p)
-		default:
-			continue
 		}
 		if ok {
 			if p == i {
@@ -292,7 +290,10 @@ func (d *Detector) try(f Format, b []byte, p int) (hit, bool) {
 // without '\n' counts. Lines before the chunk's first time are returned
 // with Known false; Inherit fills them once the previous chunk is known.
 // Chunks can so be read by parallel workers with no ordering between them,
-// and the result equals reading the whole log in one detector.
+// and the result equals reading the whole log in one detector. For a
+// store chunk pass the lines that start in it (from pieceLines' lineOff);
+// the stamp count then equals its lineCount, and a line longer than a chunk
+// is read from its first part, which holds its header.
 func DetectChunk(o Options, chunk []byte, dst []Stamp) ([]Stamp, Stats) {
 	d := newDetector(o)
 	for len(chunk) > 0 {
