@@ -8,7 +8,8 @@
 // At ingest, per chunk (about 1 MiB of raw text, cut at a line end):
 //
 //	var b chunkindex.Builder // one per goroutine; reuse it
-//	idx := b.Build(nil, raw)  // store idx beside the chunk
+//	idx := b.Build(nil, raw)  // store idx beside the chunk, or:
+//	idx = b.BuildMax(nil, raw, len(compressed)/10)
 //
 // At search, once per search, then per chunk:
 //
@@ -24,9 +25,8 @@
 // One bloom filter (one hash per gram) of two kinds of grams, both taken
 // over the text with ASCII letters lower-cased:
 //
-//   - every byte trigram within a line (grams containing '\n' are left
-//     out: the store matches line by line, and a query treats such a gram
-//     as present);
+//   - every byte trigram (a query never asks for one holding '\n': the
+//     store matches line by line, so such grams are only ever present);
 //   - every 6-gram within a maximal run of [0-9a-f.:] bytes. Plain
 //     trigrams cannot prune numbers: every 256 KiB of an HDFS log holds all
 //     1,000 digit trigrams. Runs of that class cover decimal ids
@@ -37,8 +37,11 @@
 //
 // The filter is sized to bitsPerGram bits per distinct gram (estimated
 // from a fixed 2^20-bit scratch filter the grams are first set in, which
-// is then folded down), at most 1% of the raw chunk size: about 10% of a
-// zstd-compressed chunk of typical log text, which compresses to 8-15%.
+// is then folded down), at most 1% of the raw chunk size (Build): about
+// 8% of a zstd-compressed chunk of HDFS text, which compresses to 13%.
+// BuildMax takes the cap in bytes instead; given a tenth of the
+// compressed size it holds the index to 10% of the stored data for any
+// text.
 //
 // # Why a query never drops a match
 //
@@ -113,21 +116,29 @@ var lower = func() (t [256]byte) {
 	return t
 }()
 
-// inRun marks the (lower-cased) bytes of a run: [0-9a-f.:].
-var inRun = func() (t [256]bool) {
-	for _, c := range []byte("0123456789abcdef.:") {
-		t[c] = true
-	}
-	return t
-}()
+// inRun marks the (lower-cased) bytes of a run: [0-9a-f.:]; runKeep is
+// all ones for them, zero for the rest.
+var (
+	inRun = func() (t [256]bool) {
+		for _, c := range []byte("0123456789abcdef.:") {
+			t[c] = true
+		}
+		return t
+	}()
+	runKeep = func() (t [256]uint64) {
+		for i, in := range inRun {
+			if in {
+				t[i] = ^uint64(0)
+			}
+		}
+		return t
+	}()
+)
 
-// hash mixes a gram's value so that its top bits are uniform.
+// hash is multiplicative (Fibonacci) hashing: its top bits, the only
+// ones used, depend on every bit of the gram.
 func hash(v uint64) uint64 {
-	v *= 0x9e3779b97f4a7c15
-	v ^= v >> 32
-	v *= 0xd6e8feb86659fd93
-	v ^= v >> 29
-	return v
+	return v * 0x9e3779b97f4a7c15
 }
 
 // Builder builds indexes, reusing its scratch filter between calls. The
@@ -146,43 +157,49 @@ func Build(chunk []byte) []byte {
 // about bitsPerGram/8 bytes per distinct gram plus a few bytes of header,
 // at most 1% of len(chunk) (or minBits bits, whichever is larger).
 func (b *Builder) Build(dst, chunk []byte) []byte {
+	return b.BuildMax(dst, chunk, len(chunk)*maxPerMille/1000)
+}
+
+// BuildMax is Build with the filter capped at most bytes instead of 1% of
+// the chunk. Given a tenth of the compressed chunk's size, it keeps the
+// index within 10% of the stored data whatever the text compresses to,
+// and prunes better for text that compresses badly (random ids), whose
+// filter at 1% of the raw size fills up.
+func (b *Builder) BuildMax(dst, chunk []byte, most int) []byte {
 	if b.scratch == nil {
-		b.scratch = make([]uint64, 1<<scratchLog/64)
+		b.scratch = make([]uint64, 1<<scratchLog/64+1)
 	}
-	s := b.scratch
+	// An array pointer: positions are < 1<<scratchLog by construction,
+	// and the compiler then drops the bounds checks.
+	s := (*[1<<scratchLog/64 + 1]uint64)(b.scratch)
 	const shift = 64 - scratchLog
 	var tri uint32
 	var run uint64
-	lineLen, runN := 0, 0
+	runN := uint64(0)
 	for _, c := range chunk {
-		if c == '\n' {
-			lineLen, runN = 0, 0
-			continue
-		}
 		l := lower[c]
 		tri = tri<<8 | uint32(l)
-		lineLen++
-		if lineLen >= 3 {
-			p := hash(uint64(tri&mask24)) >> shift
-			s[p>>6] |= 1 << (p & 63)
+		p := hash(uint64(tri&mask24)) >> shift
+		s[p>>6] |= 1 << (p & 63)
+		// Branch-free: the class changes too often to predict.
+		keep := runKeep[l]
+		run = (run<<8 | uint64(l)) & keep
+		runN = (runN + 1) & keep
+		p = hash(run&mask48|runTag) >> shift
+		if runN < runLen {
+			p = 1 << scratchLog // the spare word after the filter
 		}
-		if !inRun[l] {
-			runN = 0
-			continue
-		}
-		run = run<<8 | uint64(l)
-		runN++
-		if runN >= runLen {
-			p := hash(run&mask48|runTag) >> shift
-			s[p>>6] |= 1 << (p & 63)
-		}
+		s[p>>6] |= 1 << (p & 63)
 	}
+	// The first two "trigrams" hold bytes from before the chunk (zeros);
+	// harmless, as grams that are never asked for.
+	s[len(s)-1] = 0
 
 	set := 0
-	for _, w := range s {
+	for _, w := range s[:len(s)-1] {
 		set += bits.OnesCount64(w)
 	}
-	m := filterBits(set, len(chunk))
+	m := filterBits(set, most)
 	dst = append(dst, Version, scratchLog)
 	dst = binary.AppendUvarint(dst, uint64(m))
 	head := len(dst)
@@ -190,7 +207,7 @@ func (b *Builder) Build(dst, chunk []byte) []byte {
 	f := dst[head:]
 	// Fold: each final bit is the OR of a contiguous range of scratch
 	// bits, the same map MayMatch applies to a gram's scratch position.
-	for i, w := range s {
+	for i, w := range s[:len(s)-1] {
 		for w != 0 {
 			p := uint64(i*64 + bits.TrailingZeros64(w))
 			w &= w - 1
@@ -203,8 +220,8 @@ func (b *Builder) Build(dst, chunk []byte) []byte {
 }
 
 // filterBits sizes the final filter for a scratch filter with set bits
-// set, of a chunk of n bytes.
-func filterBits(set, n int) int {
+// set, at most most bytes.
+func filterBits(set, most int) int {
 	const total = 1 << scratchLog
 	grams := float64(set)
 	if set < total {
@@ -212,7 +229,7 @@ func filterBits(set, n int) int {
 		grams = -total * math.Log1p(-float64(set)/total)
 	}
 	m := int(grams * bitsPerGram)
-	m = min(m, n*maxPerMille/1000*8, total)
+	m = min(m, most*8, total)
 	return max(m, minBits)
 }
 

@@ -213,7 +213,8 @@ func literalNode(s string) node {
 }
 
 // trigram returns the hash of a lower-cased trigram, or false when it
-// holds a line end and so is never in an index.
+// holds a line end: no line-by-line match holds one, so the query does
+// not ask for it (the index does hold such grams, which is harmless).
 func trigram(t []byte) (uint64, bool) {
 	if t[0] == '\n' || t[1] == '\n' || t[2] == '\n' {
 		return 0, false
