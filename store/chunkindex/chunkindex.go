@@ -36,7 +36,7 @@
 //     gram prunes it to the chunks that hold it.
 //
 // The filter is sized to bitsPerGram bits per distinct gram (estimated
-// from a fixed 2^20-bit scratch filter the grams are first set in, which
+// from a fixed 2^19-bit (64 KiB) scratch filter the grams are first set in, which
 // is then folded down), at most 1% of the raw chunk size (Build): about
 // 8% of a zstd-compressed chunk of HDFS text, which compresses to 13%.
 // BuildMax takes the cap in bytes instead; given a tenth of the
@@ -93,7 +93,7 @@ import (
 const Version = 1
 
 const (
-	scratchLog  = 20  // log2 of the scratch filter's bits
+	scratchLog  = 19  // log2 of the scratch filter's bits
 	bitsPerGram = 6.0 // final filter bits per distinct gram
 	maxPerMille = 10  // final filter at most this many bytes per 1,000 raw bytes
 	minBits     = 256 // below this a filter is all header anyway
@@ -145,6 +145,62 @@ func hash(v uint64) uint64 {
 // zero value is ready. A Builder is not safe for concurrent use.
 type Builder struct {
 	scratch []uint64
+	buf     *[8 + block + 8]byte // 8 bytes of the block before, a block of lower-cased text, 8 for loads past its end
+}
+
+const (
+	scratchWords = 1 << scratchLog / 64
+	block        = 4096
+)
+
+// scan sets every gram of chunk in s. The text is lower-cased a block at a
+// time into b.buf, so that each gram is one load from it rather than a
+// value rolled byte by byte (a dependency chain that bounds the speed).
+// Array pointers let the compiler drop bounds checks: positions are
+// < 1<<scratchLog by construction.
+func (b *Builder) scan(s *[scratchWords + 1]uint64, chunk []byte) {
+	const shift = 64 - scratchLog
+	buf := b.buf
+	clear(buf[:8]) // bytes "before" the chunk: grams of them are never asked for
+	runN := uint64(0)
+	for len(chunk) > 0 {
+		n := min(len(chunk), block)
+		lowerInto(buf[8:8+n], chunk[:n])
+		for i := 8; i < 8+n; i++ {
+			// The trigram and the run gram ending at i, little-endian.
+			p := hash(uint64(binary.LittleEndian.Uint32(buf[i-2:])&mask24)) >> shift
+			s[p>>6] |= 1 << (p & 63)
+			// Branch-free: the class changes too often to predict.
+			runN = (runN + 1) & runKeep[buf[i]]
+			p = hash(binary.LittleEndian.Uint64(buf[i-5:])&mask48|runTag) >> shift
+			bit := uint64(1) << (p & 63)
+			if runN < runLen {
+				// Not a gram: or in nothing. (Or-ing into one spare word
+				// instead chains every iteration through that word.)
+				bit = 0
+			}
+			s[p>>6] |= bit
+		}
+		copy(buf[:8], buf[n:8+n])
+		chunk = chunk[n:]
+	}
+}
+
+// lowerInto writes src with ASCII letters lower-cased to dst (as long),
+// eight bytes at a time.
+func lowerInto(dst, src []byte) {
+	const hi = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		w := binary.LittleEndian.Uint64(src[i:])
+		h := w &^ hi
+		// High bit of each byte set where 'A' <= b <= 'Z' and b < 0x80.
+		upper := ((h + 0x3f3f3f3f3f3f3f3f) ^ (h + 0x2525252525252525)) &^ w & hi
+		binary.LittleEndian.PutUint64(dst[i:], w|upper>>2)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = lower[src[i]]
+	}
 }
 
 // Build appends the index of chunk to dst and returns it.
@@ -167,33 +223,12 @@ func (b *Builder) Build(dst, chunk []byte) []byte {
 // filter at 1% of the raw size fills up.
 func (b *Builder) BuildMax(dst, chunk []byte, most int) []byte {
 	if b.scratch == nil {
-		b.scratch = make([]uint64, 1<<scratchLog/64+1)
+		b.scratch = make([]uint64, scratchWords+1)
+		b.buf = new([8 + block + 8]byte)
 	}
-	// An array pointer: positions are < 1<<scratchLog by construction,
-	// and the compiler then drops the bounds checks.
-	s := (*[1<<scratchLog/64 + 1]uint64)(b.scratch)
-	const shift = 64 - scratchLog
-	var tri uint32
-	var run uint64
-	runN := uint64(0)
-	for _, c := range chunk {
-		l := lower[c]
-		tri = tri<<8 | uint32(l)
-		p := hash(uint64(tri&mask24)) >> shift
-		s[p>>6] |= 1 << (p & 63)
-		// Branch-free: the class changes too often to predict.
-		keep := runKeep[l]
-		run = (run<<8 | uint64(l)) & keep
-		runN = (runN + 1) & keep
-		p = hash(run&mask48|runTag) >> shift
-		if runN < runLen {
-			p = 1 << scratchLog // the spare word after the filter
-		}
-		s[p>>6] |= 1 << (p & 63)
-	}
-	// The first two "trigrams" hold bytes from before the chunk (zeros);
-	// harmless, as grams that are never asked for.
-	s[len(s)-1] = 0
+	s := (*[scratchWords + 1]uint64)(b.scratch)
+	b.scan(s, chunk)
+	s[scratchWords] = 0 // the spare word
 
 	set := 0
 	for _, w := range s[:len(s)-1] {

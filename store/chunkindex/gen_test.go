@@ -206,7 +206,7 @@ func (g *hdfsGen) next(b []byte) []byte {
 	if g.rng.IntN(100) < 7 {
 		g.blocks[g.rng.IntN(len(g.blocks))] = g.newBlock()
 	}
-	if g.rng.IntN(20000) == 0 {
+	if g.rng.IntN(2000) == 0 {
 		g.rare[g.rng.IntN(len(g.rare))] = g.newIP()
 	}
 	if g.rng.IntN(8) == 0 {

@@ -202,8 +202,8 @@ func literalNode(s string) node {
 		}
 		for k := i; k+runLen <= j; k++ {
 			var v uint64
-			for _, c := range b[k : k+runLen] {
-				v = v<<8 | uint64(c)
+			for x, c := range b[k : k+runLen] {
+				v |= uint64(c) << (8 * x) // little-endian, as Build loads it
 			}
 			n.grams = append(n.grams, hash(v|runTag))
 		}
@@ -219,7 +219,7 @@ func trigram(t []byte) (uint64, bool) {
 	if t[0] == '\n' || t[1] == '\n' || t[2] == '\n' {
 		return 0, false
 	}
-	return hash(uint64(lower[t[0]])<<16 | uint64(lower[t[1]])<<8 | uint64(lower[t[2]])), true
+	return hash(uint64(lower[t[0]]) | uint64(lower[t[1]])<<8 | uint64(lower[t[2]])<<16), true
 }
 
 // fromCodesearch converts a codesearch query. Its trigrams are of the
