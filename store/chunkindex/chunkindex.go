@@ -98,6 +98,7 @@ const (
 	maxPerMille = 10  // final filter at most this many bytes per 1,000 raw bytes
 	minBits     = 256 // below this a filter is all header anyway
 	runLen      = 6   // length of the run grams
+	maxHeader   = 8   // version, scratchLog, the filter's bit count (uvarint)
 
 	runTag = 1 << 56 // keeps run grams apart from trigrams in the hash
 	mask24 = 1<<24 - 1
@@ -211,13 +212,13 @@ func Build(chunk []byte) []byte {
 
 // Build appends the index of chunk to dst and returns it. Its size is
 // about bitsPerGram/8 bytes per distinct gram plus a few bytes of header,
-// at most 1% of len(chunk) (or minBits bits, whichever is larger).
+// at most 1% of len(chunk), and at least minBits/8+maxHeader bytes.
 func (b *Builder) Build(dst, chunk []byte) []byte {
 	return b.BuildMax(dst, chunk, len(chunk)*maxPerMille/1000)
 }
 
-// BuildMax is Build with the filter capped at most bytes instead of 1% of
-// the chunk. Given a tenth of the compressed chunk's size, it keeps the
+// BuildMax is Build with the index (header included) capped at most
+// bytes instead of 1% of the chunk. Given a tenth of the compressed chunk's size, it keeps the
 // index within 10% of the stored data whatever the text compresses to,
 // and prunes better for text that compresses badly (random ids), whose
 // filter at 1% of the raw size fills up.
@@ -234,7 +235,7 @@ func (b *Builder) BuildMax(dst, chunk []byte, most int) []byte {
 	for _, w := range s[:len(s)-1] {
 		set += bits.OnesCount64(w)
 	}
-	m := filterBits(set, most)
+	m := filterBits(set, most-maxHeader)
 	dst = append(dst, Version, scratchLog)
 	dst = binary.AppendUvarint(dst, uint64(m))
 	head := len(dst)

@@ -319,3 +319,25 @@ func TestMustRead(t *testing.T) {
 		t.Fatal("MustRead must be true exactly beside a cut line")
 	}
 }
+
+// TestBuilder_Reuse checks that a Builder's scratch state does not leak
+// from one chunk into the next, across block edges too.
+func TestBuilder_Reuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 1))
+	a := mixedLog(t, rng, 3*block+17)
+	c := mixedLog(t, rng, block-3)
+	var b Builder
+	first := b.Build(nil, a)
+	b.Build(nil, c)
+	if again := b.Build(nil, a); !bytes.Equal(first, again) {
+		t.Fatal("a reused Builder built a different index for the same chunk")
+	}
+	if fresh := Build(c); !bytes.Equal(fresh, b.Build(nil, c)) {
+		t.Fatal("a reused Builder and a new one disagree")
+	}
+	// A gram across the edge of the builder's internal blocks is indexed.
+	text := append(bytes.Repeat([]byte{'x'}, block-3), "blk_9876543210 END\n"...)
+	if !Literal("blk_9876543210 end", true).MayMatch(Build(text)) {
+		t.Fatal("a literal across a block edge was pruned")
+	}
+}
