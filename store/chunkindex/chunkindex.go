@@ -159,7 +159,7 @@ const (
 // value rolled byte by byte (a dependency chain that bounds the speed).
 // Array pointers let the compiler drop bounds checks: positions are
 // < 1<<scratchLog by construction.
-func (b *Builder) scan(s *[scratchWords + 1]uint64, chunk []byte) {
+func (b *Builder) scan(s *[scratchWords]uint64, chunk []byte) {
 	const shift = 64 - scratchLog
 	buf := b.buf
 	clear(buf[:8]) // bytes "before" the chunk: grams of them are never asked for
@@ -171,16 +171,13 @@ func (b *Builder) scan(s *[scratchWords + 1]uint64, chunk []byte) {
 			// The trigram and the run gram ending at i, little-endian.
 			p := hash(uint64(binary.LittleEndian.Uint32(buf[i-2:])&mask24)) >> shift
 			s[p>>6] |= 1 << (p & 63)
-			// Branch-free: the class changes too often to predict.
+			// Branch-free: the class (hex letters!) changes too often to
+			// predict; whether a run is 6 long changes far less often.
 			runN = (runN + 1) & runKeep[buf[i]]
-			p = hash(binary.LittleEndian.Uint64(buf[i-5:])&mask48|runTag) >> shift
-			bit := uint64(1) << (p & 63)
-			if runN < runLen {
-				// Not a gram: or in nothing. (Or-ing into one spare word
-				// instead chains every iteration through that word.)
-				bit = 0
+			if runN >= runLen {
+				p = hash(binary.LittleEndian.Uint64(buf[i-5:])&mask48|runTag) >> shift
+				s[p>>6] |= 1 << (p & 63)
 			}
-			s[p>>6] |= bit
 		}
 		copy(buf[:8], buf[n:8+n])
 		chunk = chunk[n:]
@@ -224,15 +221,14 @@ func (b *Builder) Build(dst, chunk []byte) []byte {
 // filter at 1% of the raw size fills up.
 func (b *Builder) BuildMax(dst, chunk []byte, most int) []byte {
 	if b.scratch == nil {
-		b.scratch = make([]uint64, scratchWords+1)
+		b.scratch = make([]uint64, scratchWords)
 		b.buf = new([8 + block + 8]byte)
 	}
-	s := (*[scratchWords + 1]uint64)(b.scratch)
+	s := (*[scratchWords]uint64)(b.scratch)
 	b.scan(s, chunk)
-	s[scratchWords] = 0 // the spare word
 
 	set := 0
-	for _, w := range s[:len(s)-1] {
+	for _, w := range s {
 		set += bits.OnesCount64(w)
 	}
 	m := filterBits(set, most-maxHeader)
@@ -243,7 +239,7 @@ func (b *Builder) BuildMax(dst, chunk []byte, most int) []byte {
 	f := dst[head:]
 	// Fold: each final bit is the OR of a contiguous range of scratch
 	// bits, the same map MayMatch applies to a gram's scratch position.
-	for i, w := range s[:len(s)-1] {
+	for i, w := range s {
 		for w != 0 {
 			p := uint64(i*64 + bits.TrailingZeros64(w))
 			w &= w - 1
