@@ -3,6 +3,7 @@ module github.com/tftsr/tftsr-mcp
 go 1.26.0
 
 require (
+	github.com/google/codesearch v1.2.0
 	github.com/google/uuid v1.6.0
 	github.com/klauspost/compress v1.20.3
 	github.com/mutecomm/go-sqlcipher/v4 v4.4.2
