@@ -23,6 +23,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/tftsr/tftsr-mcp/config"
+	"github.com/tftsr/tftsr-mcp/mcpserver/argcheck"
 	"github.com/tftsr/tftsr-mcp/store"
 	"github.com/tftsr/tftsr-mcp/store/pii"
 )
@@ -74,6 +75,8 @@ type Server struct {
 	redactor *pii.Redactor
 	roots    []string // AllowRoots with symlinks resolved
 	tools    []string // names exposed, in registration order
+	// checkers check each tool's arguments; filled before serving, read-only after.
+	checkers map[string]*argcheck.Checker
 }
 
 // New returns a server over db. It fails on an unknown tool or toolset name
@@ -89,7 +92,7 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("redaction key: %w", err)
 	}
-	s := &Server{db: db, opts: opts, log: log, redactor: r}
+	s := &Server{db: db, opts: opts, log: log, redactor: r, checkers: map[string]*argcheck.Checker{}}
 	for _, root := range opts.AllowRoots {
 		abs, err := filepath.Abs(root)
 		if err == nil {
@@ -109,8 +112,10 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		server.WithLogging(),
 		server.WithRecovery(),
 		server.WithResourceRecovery(),
-		server.WithInputSchemaValidation(),
+		// Arguments are checked by checkArgs, inside audit so refused
+		// calls are recorded too.
 		server.WithToolHandlerMiddleware(s.audit),
+		server.WithToolHandlerMiddleware(s.checkArgs),
 		server.WithHooks(hooks),
 		server.WithPaginationLimit(resourcePage),
 		server.WithInstructions(instructions),
@@ -128,6 +133,11 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		if d.needsRoots && len(s.roots) == 0 {
 			continue
 		}
+		ck, err := strictTool(&d.tool)
+		if err != nil {
+			return nil, err
+		}
+		s.checkers[d.tool.Name] = ck
 		s.mcp.AddTool(d.tool, s.handle(d))
 		s.tools = append(s.tools, d.tool.Name)
 	}
