@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -234,15 +233,6 @@ func (c *call) redact(text string) string {
 func (c *call) result(structured any, text string) *mcp.CallToolResult {
 	text = c.clip(text)
 	return mcp.NewToolResultStructured(structured, text)
-}
-
-// jsonResult renders structured as indented JSON text.
-func (c *call) jsonResult(structured any) (*mcp.CallToolResult, error) {
-	b, err := json.MarshalIndent(structured, "", " ")
-	if err != nil {
-		return nil, err
-	}
-	return c.result(structured, string(b)), nil
 }
 
 // clip cuts text to the size limit at a line boundary, with a note.

@@ -119,12 +119,13 @@ func (s *Server) listImages(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	out := ImagePage{Images: make([]ImageSummary, 0, len(p.Images)), NextCursor: p.NextCursor}
 	var sb strings.Builder
 	pageHeader(&sb, len(p.Images), "images", p.NextCursor)
+	issue := ""
 	for _, a := range p.Images {
 		is := c.imageSummary(a)
 		out.Images = append(out.Images, is)
 		c.ids = append(c.ids, a.ID)
-		fmt.Fprintf(&sb, "%s  %s  %s %dx%d, %d bytes  issue %q (%s)  uploaded %s\n",
-			is.ID, is.FileName, is.MimeType, is.Width, is.Height, is.FileSize, is.IssueTitle, is.IssueID, is.UploadedAt)
+		issue = issueGroup(&sb, issue, is.IssueID, is.IssueTitle)
+		fmt.Fprintf(&sb, "- %s %s: %dx%d %s, %s, uploaded %s\n", is.ID, is.FileName, is.Width, is.Height, shortMIME(is.MimeType), humanBytes(is.FileSize), is.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }

@@ -224,12 +224,13 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	out := LogPage{LogFiles: make([]LogSummary, 0, len(p.LogFiles)), NextCursor: p.NextCursor}
 	var sb strings.Builder
 	pageHeader(&sb, len(p.LogFiles), "log files", p.NextCursor)
+	issue := ""
 	for _, lf := range p.LogFiles {
 		ls := c.logSummary(lf)
 		out.LogFiles = append(out.LogFiles, ls)
 		c.ids = append(c.ids, lf.ID)
-		fmt.Fprintf(&sb, "%s  %s  %d bytes, %d lines  issue %q (%s)  uploaded %s\n",
-			ls.ID, ls.FileName, ls.FileSize, ls.LineCount, ls.IssueTitle, ls.IssueID, ls.UploadedAt)
+		issue = issueGroup(&sb, issue, ls.IssueID, ls.IssueTitle)
+		fmt.Fprintf(&sb, "- %s %s: %d lines, %s, uploaded %s\n", ls.ID, ls.FileName, ls.LineCount, humanBytes(ls.FileSize), ls.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
