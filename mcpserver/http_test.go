@@ -2,6 +2,8 @@ package mcpserver_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -170,5 +172,117 @@ func TestResourcesAndPrompts(t *testing.T) {
 		if !strings.Contains(body, "resources") || !strings.Contains(body, logs[2]) || !strings.Contains(body, "triage_started") {
 			t.Fatalf("%s lacks the issue, its logs or timeline:\n%s", p.Name, body)
 		}
+	}
+}
+
+// rpc posts one raw body to the MCP endpoint with the token and headers.
+func rpc(t *testing.T, e *env, body string, headers map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.url+mcpserver.Endpoint, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// A JSON-RPC batch gets a JSON-RPC error saying batches are not
+// supported, not "request body is not valid json".
+func TestHTTP_Batch(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	msgs := make([]string, 10000)
+	for i := range msgs {
+		msgs[i] = fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"ping"}`, i+1)
+	}
+	code, body := rpc(t, e, " \n["+strings.Join(msgs, ",")+"]", nil)
+	var res struct {
+		Error struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatalf("status %d, body not JSON-RPC: %.300s", code, body)
+	}
+	if code != 400 || res.Error.Code != mcp.INVALID_REQUEST || !strings.Contains(res.Error.Message, "batches are not supported") ||
+		!strings.Contains(res.Error.Message, "10000-message") {
+		t.Fatalf("status %d, error %+v", code, res.Error)
+	}
+	// Not JSON at all is still a parse error.
+	if code, body := rpc(t, e, "{nope", nil); code == 200 || !strings.Contains(body, "not valid json") {
+		t.Fatalf("bad JSON: %d %s", code, body)
+	}
+}
+
+// A request without a session id where the 2025 era needs one is a bad
+// request (400), as the spec says; an unknown session id stays 404.
+func TestHTTP_SessionRequired(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	ping := `{"jsonrpc":"2.0","id":7,"method":"ping"}`
+	if code, body := rpc(t, e, ping, map[string]string{"MCP-Protocol-Version": "2025-11-25"}); code != 400 || !strings.Contains(body, "Mcp-Session-Id") {
+		t.Fatalf("no session id: %d %s", code, body)
+	}
+	if code, _ := rpc(t, e, ping, map[string]string{"Mcp-Session-Id": "mcp-session-made-up", "MCP-Protocol-Version": "2025-11-25"}); code != 404 {
+		t.Fatalf("made-up session id: %d, want 404", code)
+	}
+	req, _ := http.NewRequest("GET", e.url+mcpserver.Endpoint, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Fatalf("GET stream without a session id: %d, want 400", res.StatusCode)
+	}
+	// initialize needs none, and the session it returns works.
+	code, _ := rpc(t, e, initBody, map[string]string{"Mcp-Method": "initialize"})
+	if code != 200 {
+		t.Fatalf("initialize: %d", code)
+	}
+}
+
+// Clients of the 2026 era send Mcp-Method and Mcp-Name on every POST;
+// 2025-era clients may send them too. Both are served.
+func TestHTTP_StandardHeaders(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	req, _ := http.NewRequest("POST", e.url+mcpserver.Endpoint, strings.NewReader(initBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Mcp-Method", "initialize")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	sid := res.Header.Get("Mcp-Session-Id")
+	if res.StatusCode != 200 || sid == "" {
+		t.Fatalf("initialize with Mcp-Method: %d, session %q", res.StatusCode, sid)
+	}
+	old := map[string]string{"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-11-25", "Mcp-Method": "tools/call", "Mcp-Name": "list_issues"}
+	code, body := rpc(t, e, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_issues","arguments":{}}}`, old)
+	if code != 200 || !strings.Contains(body, "0 issues") {
+		t.Fatalf("2025 era tools/call with Mcp-Method/Mcp-Name: %d %.300s", code, body)
+	}
+	modern := map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "list_issues"}
+	body2026 := `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_issues","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"curl","version":"1"}}}}`
+	code, body = rpc(t, e, body2026, modern)
+	if code != 200 || !strings.Contains(body, "0 issues") {
+		t.Fatalf("2026 era tools/call: %d %.300s", code, body)
+	}
+	// The headers must match the body in that era (mcp-go checks).
+	modern["Mcp-Name"] = "get_issue"
+	if code, body = rpc(t, e, body2026, modern); code != 400 {
+		t.Fatalf("2026 era with a wrong Mcp-Name: %d %.300s", code, body)
 	}
 }
