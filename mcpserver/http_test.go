@@ -2,6 +2,7 @@ package mcpserver_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -284,5 +285,65 @@ func TestHTTP_StandardHeaders(t *testing.T) {
 	modern["Mcp-Name"] = "get_issue"
 	if code, body = rpc(t, e, body2026, modern); code != 400 {
 		t.Fatalf("2026 era with a wrong Mcp-Name: %d %.300s", code, body)
+	}
+}
+
+// Results that name a log, image or issue carry a resource_link to its
+// tftsr:// resource, and the link opens it.
+func TestResourceLinks(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	issue := e.issue("links 10.20.30.40")
+	lf := e.log(issue, "app.log", "one\ntwo\n")
+	var img mcpserver.ImageSummary
+	e.ok("upload_paste_image", map[string]any{"issue_id": issue, "mime_type": "image/png",
+		"base64_image": base64.StdEncoding.EncodeToString(pngBytes(t, 8, 8))}, &img)
+	links := func(res *mcp.CallToolResult) map[string]mcp.ResourceLink {
+		out := map[string]mcp.ResourceLink{}
+		for _, c := range res.Content {
+			if l, ok := c.(mcp.ResourceLink); ok {
+				out[l.URI] = l
+			}
+		}
+		return out
+	}
+	logURI, imgURI, issueURI := "tftsr://logs/"+lf.ID, "tftsr://images/"+img.ID, "tftsr://issues/"+issue
+	for _, tt := range []struct {
+		tool string
+		args map[string]any
+		want []string
+	}{
+		{"list_all_log_files", map[string]any{}, []string{logURI}},
+		{"get_log_file_content", map[string]any{"log_file_id": lf.ID}, []string{logURI}},
+		{"search_logs", map[string]any{"pattern": "two"}, []string{logURI}},
+		{"list_all_image_attachments", map[string]any{}, []string{imgURI}},
+		{"get_image_attachment_data", map[string]any{"attachment_id": img.ID}, []string{imgURI}},
+		{"get_issue", map[string]any{"issue_id": issue}, []string{issueURI, logURI, imgURI}},
+		{"list_issues", map[string]any{}, []string{issueURI}},
+		{"update_issue", map[string]any{"issue_id": issue, "status": "investigating"}, []string{issueURI}},
+	} {
+		got := links(e.ok(tt.tool, tt.args, nil))
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: links %v, want %v", tt.tool, got, tt.want)
+		}
+		for _, u := range tt.want {
+			if _, ok := got[u]; !ok {
+				t.Errorf("%s: no link to %s among %v", tt.tool, u, got)
+			}
+		}
+	}
+	l := links(e.ok("get_issue", map[string]any{"issue_id": issue}, nil))
+	if l[issueURI].Name == "" || strings.Contains(l[issueURI].Name, "10.20.30.40") || l[logURI].MIMEType != "text/plain" || l[imgURI].MIMEType != "image/png" {
+		t.Errorf("link names or types: %+v", l)
+	}
+	for _, u := range []string{logURI, imgURI, issueURI} {
+		req := mcp.ReadResourceRequest{}
+		req.Params.URI = u
+		if _, err := e.c.ReadResource(context.Background(), req); err != nil {
+			t.Errorf("link %s does not open: %v", u, err)
+		}
+	}
+	// An error result carries none.
+	if got := links(e.call("get_log_file_content", map[string]any{"log_file_id": "0192f0c1-7b9e-7c3a-9d41-5e2f8a1b3c4d"})); len(got) != 0 {
+		t.Errorf("error result with links: %v", got)
 	}
 }

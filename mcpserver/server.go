@@ -233,6 +233,9 @@ func (s *Server) handle(d toolDef) server.ToolHandlerFunc {
 		c.args = req.GetArguments()
 		res, err := d.run(ctx, c)
 		if err == nil {
+			if res != nil && !res.IsError {
+				res.Content = append(res.Content, c.links...)
+			}
 			return res, nil
 		}
 		c.err = err

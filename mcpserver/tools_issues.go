@@ -282,6 +282,7 @@ func (s *Server) createIssue(ctx context.Context, c *call) (*mcp.CallToolResult,
 	}
 	c.ids, c.issueID = []string{is.ID}, is.ID
 	io := c.issueOut(is)
+	c.linkIssue(io.ID, io.Title)
 	return c.result(io, issueText("created", io)), nil
 }
 
@@ -296,6 +297,13 @@ func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, er
 		return nil, err
 	}
 	out := c.issueDetail(d)
+	c.linkIssue(out.Issue.ID, out.Issue.Title)
+	for _, lf := range out.LogFiles {
+		c.linkLog(lf.ID, lf.FileName)
+	}
+	for _, a := range out.Images {
+		c.linkImage(a.ID, a.FileName, a.MimeType)
+	}
 	return c.result(out, issueMarkdown(out)), nil
 }
 
@@ -321,6 +329,7 @@ func (s *Server) updateIssue(ctx context.Context, c *call) (*mcp.CallToolResult,
 		return nil, err
 	}
 	io := c.issueOut(is)
+	c.linkIssue(io.ID, io.Title)
 	return c.result(io, issueText("updated", io)), nil
 }
 
@@ -341,6 +350,7 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, is.ID)
+		c.linkIssue(io.ID, io.Title)
 		fmt.Fprintf(&sb, "%s  [%s/%s]  %s  (created %s)\n", io.ID, io.Severity, io.Status, io.Title, io.CreatedAt)
 	}
 	return c.result(out, sb.String()), nil
@@ -366,6 +376,7 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 		io := c.issueOut(h.Issue)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, h.ID)
+		c.linkIssue(io.ID, io.Title)
 		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, c.redact(h.Snippet))
 	}
 	return c.result(out, sb.String()), nil
