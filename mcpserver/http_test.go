@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -345,5 +346,56 @@ func TestResourceLinks(t *testing.T) {
 	// An error result carries none.
 	if got := links(e.call("get_log_file_content", map[string]any{"log_file_id": "0192f0c1-7b9e-7c3a-9d41-5e2f8a1b3c4d"})); len(got) != 0 {
 		t.Errorf("error result with links: %v", got)
+	}
+}
+
+// completion/complete offers ids for the prompts' issue_id and the
+// resource templates' id, matching an id prefix or a redacted title or
+// file name, newest first, at most 20.
+func TestCompletions(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	var issues []string
+	for i := range 25 {
+		issues = append(issues, e.issue(fmt.Sprintf("disk full %02d", i)))
+	}
+	secret := e.issue("outage reported by alice.smith@corp-mail.com")
+	lf := e.log(issues[0], "payments-api.log", "x\n")
+	e.log(issues[1], "other.log", "y\n")
+	ctx := context.Background()
+	complete := func(ref any, arg, value string) *mcp.CompleteResult {
+		t.Helper()
+		req := mcp.CompleteRequest{}
+		req.Params.Ref = ref
+		req.Params.Argument.Name, req.Params.Argument.Value = arg, value
+		res, err := e.c.Complete(ctx, req)
+		if err != nil {
+			t.Fatalf("complete %s=%q: %v", arg, value, err)
+		}
+		return res
+	}
+	prompt := mcp.PromptReference{Type: "ref/prompt", Name: "triage_incident"}
+	res := complete(prompt, "issue_id", "disk")
+	if len(res.Completion.Values) != 20 || !res.Completion.HasMore || res.Completion.Total != 25 || res.Completion.Values[0] != issues[24] {
+		t.Fatalf("disk: %+v (newest %s)", res.Completion, issues[24])
+	}
+	if res = complete(prompt, "issue_id", "DISK FULL 03"); !slices.Equal(res.Completion.Values, []string{issues[3]}) {
+		t.Fatalf("title match: %+v", res.Completion)
+	}
+	if res = complete(prompt, "issue_id", issues[7][:30]); !slices.Contains(res.Completion.Values, issues[7]) {
+		t.Fatalf("id prefix: %+v", res.Completion)
+	}
+	// The title is matched as the model sees it: redacted.
+	if res = complete(prompt, "issue_id", "alice.smith"); len(res.Completion.Values) != 0 {
+		t.Fatalf("completion matched a redacted e-mail: %+v", res.Completion)
+	}
+	if res = complete(prompt, "issue_id", "[EMAIL:"); !slices.Equal(res.Completion.Values, []string{secret}) {
+		t.Fatalf("pseudonym match: %+v", res.Completion)
+	}
+	logs := mcp.ResourceReference{Type: "ref/resource", URI: "tftsr://logs/{id}"}
+	if res = complete(logs, "id", "payments"); !slices.Equal(res.Completion.Values, []string{lf.ID}) {
+		t.Fatalf("log template: %+v", res.Completion)
+	}
+	if res = complete(mcp.ResourceReference{Type: "ref/resource", URI: "tftsr://issues/{id}"}, "id", ""); len(res.Completion.Values) != 20 {
+		t.Fatalf("issue template, empty value: %+v", res.Completion)
 	}
 }

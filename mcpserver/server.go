@@ -110,6 +110,9 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		server.WithResourceCapabilities(false, true),
 		server.WithPromptCapabilities(false),
 		server.WithLogging(),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{s}),
+		server.WithResourceCompletionProvider(completer{s}),
 		server.WithRecovery(),
 		server.WithResourceRecovery(),
 		// Arguments are checked by checkArgs, inside audit so refused
