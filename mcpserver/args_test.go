@@ -130,7 +130,7 @@ func argCases(t *testing.T, tl mcp.Tool) []argCase {
 				[]string{fmt.Sprintf("%d characters", int(hi)), fmt.Sprintf("not %d characters", int(hi)+1)}, n})
 		}
 		if lo, ok := p["minLength"].(float64); ok && lo >= 1 {
-			out = append(out, argCase{"TooShort_" + n, with(n, ""), []string{num(lo), "not 0 characters"}, n})
+			out = append(out, argCase{"TooShort_" + n, with(n, ""), []string{num(lo), "not empty text"}, n})
 		}
 		if hi, ok := p["maxItems"].(float64); ok {
 			items := make([]any, int(hi)+1)

@@ -198,7 +198,11 @@ func (p *schema) check(name string, v any) string {
 		}
 		n := utf8.RuneCountInString(s)
 		if (p.MinLength != nil && n < *p.MinLength) || (p.MaxLength != nil && n > *p.MaxLength) {
-			return fmt.Sprintf("%s must be %s, not %s.", name, p.allowed(), plural(n, "character"))
+			got := plural(n, "character")
+			if n == 0 {
+				got = "empty text"
+			}
+			return fmt.Sprintf("%s must be %s, not %s.", name, p.allowed(), got)
 		}
 	case "integer", "number":
 		f, ok := number(v)

@@ -47,7 +47,7 @@ func TestChecker_Check(t *testing.T) {
 		{"TooLong", map[string]any{"log_file_id": id, "title": "abcdefg"},
 			"title must be text of 1 to 5 characters, not 7 characters."},
 		{"Empty", map[string]any{"log_file_id": id, "title": ""},
-			"title must be text of 1 to 5 characters, not 0 characters."},
+			"title must be text of 1 to 5 characters, not empty text."},
 		{"TooManyItems", map[string]any{"log_file_id": id, "tags": []any{"a", "b", "c"}},
 			"tags must be a list of at most 2 items (each text of at most 3 characters), not 3 items."},
 		{"BadItem", map[string]any{"log_file_id": id, "tags": []any{"a", 5.0}},
