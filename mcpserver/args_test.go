@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/tftsr/tftsr-mcp/mcpserver"
+	"github.com/tftsr/tftsr-mcp/store"
 )
 
 // argCase is one wrong call generated from a tool's input schema, with
@@ -225,6 +226,14 @@ func TestArgs_IssueExamples(t *testing.T) {
 		if got := text(e.call("get_log_file_content", tt.args)); got != tt.want {
 			t.Errorf("%v:\n got %q\nwant %q", tt.args, got, tt.want)
 		}
+	}
+	// Refused calls are audited like any other.
+	if err := e.db.FlushAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	refused, err := e.db.FindAuditEntries(context.Background(), store.AuditFilter{Action: "ai_send_error"})
+	if err != nil || len(refused) != 3 || !strings.Contains(refused[1].Details, "did you mean log_file_id") {
+		t.Fatalf("audit of refused calls: %d entries, %v: %+v", len(refused), err, refused)
 	}
 	// A call whose arguments are not an object at all.
 	req := mcp.CallToolRequest{}
