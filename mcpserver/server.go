@@ -158,7 +158,11 @@ Secrets and personal data in evidence are replaced by stable pseudonyms such as 
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	std := server.NewStdioServer(s.mcp)
 	std.SetErrorLogger(stdlog.New(slogWriter{s.log}, "", 0))
-	err := std.Listen(ctx, in, out)
+	lw := &lockedWriter{w: out}
+	pr, pw := io.Pipe()
+	defer pr.Close() // stops the copy at its next line
+	go refuseBatches(in, pw, lw)
+	err := std.Listen(ctx, pr, lw)
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		return nil
 	}
