@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,6 +30,7 @@ type call struct {
 	raw     bool     // redaction off for this call
 	ids     []string // ids of what was returned
 	issueID string
+	links   []mcp.Content // resource_link blocks, appended to a successful result
 }
 
 type callKey struct{}
@@ -105,8 +106,9 @@ func auditArgs(args map[string]any) map[string]any {
 }
 
 // ContentDigest is the byte count and hex SHA-256 of what a result sends a
-// model: the text of its text blocks and the base64 data of its image
-// blocks, concatenated in order. The audit log records it.
+// model: the text of its text blocks, the base64 data of its image blocks
+// and the URI then name of its resource links, concatenated in order. The
+// audit log records it.
 func ContentDigest(res *mcp.CallToolResult) (int, string) {
 	h := sha256.New()
 	n := 0
@@ -117,6 +119,8 @@ func ContentDigest(res *mcp.CallToolResult) (int, string) {
 			b = c.Text
 		case mcp.ImageContent:
 			b = c.Data
+		case mcp.ResourceLink:
+			b = c.URI + c.Name
 		}
 		n += len(b)
 		h.Write([]byte(b))
@@ -229,20 +233,29 @@ func (c *call) redact(text string) string {
 	return string(out)
 }
 
+// maxLinks is the most resource links one result carries: a page of a
+// list at its default size.
+const maxLinks = 50
+
+// link adds a resource_link to the tftsr:// resource of something the
+// result names, so a client can open it. name must be redacted already.
+func (c *call) link(kind, id, name, mime string) {
+	uri := "tftsr://" + kind + "/" + id
+	if len(c.links) >= maxLinks || slices.ContainsFunc(c.links, func(l mcp.Content) bool { return l.(mcp.ResourceLink).URI == uri }) {
+		return
+	}
+	c.links = append(c.links, mcp.NewResourceLink(uri, name, "", mime))
+}
+
+func (c *call) linkLog(id, name string)         { c.link("logs", id, name, "text/plain") }
+func (c *call) linkImage(id, name, mime string) { c.link("images", id, name, mime) }
+func (c *call) linkIssue(id, title string)      { c.link("issues", id, title, "application/json") }
+
 // result is a structured result with its text rendering, the text cut at a
 // line boundary to the server's size limit.
 func (c *call) result(structured any, text string) *mcp.CallToolResult {
 	text = c.clip(text)
 	return mcp.NewToolResultStructured(structured, text)
-}
-
-// jsonResult renders structured as indented JSON text.
-func (c *call) jsonResult(structured any) (*mcp.CallToolResult, error) {
-	b, err := json.MarshalIndent(structured, "", " ")
-	if err != nil {
-		return nil, err
-	}
-	return c.result(structured, string(b)), nil
 }
 
 // clip cuts text to the size limit at a line boundary, with a note.

@@ -93,6 +93,9 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if !checkMessage(w, r) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -130,9 +130,10 @@ func (s *Server) listDocuments(ctx context.Context, c *call) (*mcp.CallToolResul
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d documents\n", len(docs))
 	for _, d := range docs {
-		out.Documents = append(out.Documents, c.documentOut(d, false))
+		do := c.documentOut(d, false)
+		out.Documents = append(out.Documents, do)
 		c.ids = append(c.ids, d.ID)
-		fmt.Fprintf(&sb, "%s  %s  %s  (updated %s)\n", d.ID, d.DocType, d.Title, msTime(d.UpdatedAt))
+		fmt.Fprintf(&sb, "- %s %s %q, updated %s\n", do.ID, do.DocType, do.Title, do.UpdatedAt)
 	}
 	return c.result(out, sb.String()), nil
 }

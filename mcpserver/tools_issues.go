@@ -281,7 +281,9 @@ func (s *Server) createIssue(ctx context.Context, c *call) (*mcp.CallToolResult,
 		return nil, err
 	}
 	c.ids, c.issueID = []string{is.ID}, is.ID
-	return c.jsonResult(c.issueOut(is))
+	io := c.issueOut(is)
+	c.linkIssue(io.ID, io.Title)
+	return c.result(io, issueText("created", io)), nil
 }
 
 func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -294,7 +296,15 @@ func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, er
 	if err != nil {
 		return nil, err
 	}
-	return c.jsonResult(c.issueDetail(d))
+	out := c.issueDetail(d)
+	c.linkIssue(out.Issue.ID, out.Issue.Title)
+	for _, lf := range out.LogFiles {
+		c.linkLog(lf.ID, lf.FileName)
+	}
+	for _, a := range out.Images {
+		c.linkImage(a.ID, a.FileName, a.MimeType)
+	}
+	return c.result(out, issueMarkdown(out)), nil
 }
 
 func (s *Server) updateIssue(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -318,7 +328,9 @@ func (s *Server) updateIssue(ctx context.Context, c *call) (*mcp.CallToolResult,
 	if err != nil {
 		return nil, err
 	}
-	return c.jsonResult(c.issueOut(is))
+	io := c.issueOut(is)
+	c.linkIssue(io.ID, io.Title)
+	return c.result(io, issueText("updated", io)), nil
 }
 
 func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -338,6 +350,7 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, is.ID)
+		c.linkIssue(io.ID, io.Title)
 		fmt.Fprintf(&sb, "%s  [%s/%s]  %s  (created %s)\n", io.ID, io.Severity, io.Status, io.Title, io.CreatedAt)
 	}
 	return c.result(out, sb.String()), nil
@@ -363,6 +376,7 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 		io := c.issueOut(h.Issue)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, h.ID)
+		c.linkIssue(io.ID, io.Title)
 		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, c.redact(h.Snippet))
 	}
 	return c.result(out, sb.String()), nil
@@ -387,7 +401,8 @@ func (s *Server) addEvent(ctx context.Context, c *call) (*mcp.CallToolResult, er
 		return nil, err
 	}
 	c.ids = []string{e.ID}
-	return c.jsonResult(c.eventOut(e))
+	eo := c.eventOut(e)
+	return c.result(eo, fmt.Sprintf("recorded %s event %s at %s: %s", eo.EventType, eo.ID, eo.CreatedAt, eo.Description)), nil
 }
 
 func (s *Server) getEvents(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -402,12 +417,11 @@ func (s *Server) getEvents(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	}
 	out := EventList{Events: make([]EventOut, 0, len(evs))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d timeline events\n", len(evs))
+	fmt.Fprintf(&sb, "%d timeline events (UTC, oldest first)\n", len(evs))
 	for _, e := range evs {
-		eo := c.eventOut(e)
-		out.Events = append(out.Events, eo)
-		fmt.Fprintf(&sb, "%s  %s  %s\n", eo.CreatedAt, eo.EventType, eo.Description)
+		out.Events = append(out.Events, c.eventOut(e))
 	}
+	timelineLines(&sb, out.Events)
 	return c.result(out, sb.String()), nil
 }
 
@@ -434,7 +448,8 @@ func (s *Server) addStep(ctx context.Context, c *call) (*mcp.CallToolResult, err
 		return nil, err
 	}
 	c.ids = []string{st.ID}
-	return c.jsonResult(c.stepOut(st))
+	so := c.stepOut(st)
+	return c.result(so, fmt.Sprintf("recorded why %d (step %s): %s %s", so.StepOrder, so.ID, so.WhyQuestion, so.Answer)), nil
 }
 
 func (s *Server) listSteps(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -450,13 +465,9 @@ func (s *Server) listSteps(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	out := StepList{Steps: make([]StepOut, 0, len(steps))}
 	var sb strings.Builder
 	for _, st := range steps {
-		so := c.stepOut(st)
-		out.Steps = append(out.Steps, so)
-		fmt.Fprintf(&sb, "Why %d: %s\n  %s\n", so.StepOrder, so.WhyQuestion, so.Answer)
-		if so.Evidence != "" {
-			fmt.Fprintf(&sb, "  evidence: %s\n", so.Evidence)
-		}
+		out.Steps = append(out.Steps, c.stepOut(st))
 	}
+	stepLines(&sb, out.Steps)
 	if len(steps) == 0 {
 		sb.WriteString("no 5-Whys steps yet; add_resolution_step records one\n")
 	}

@@ -224,12 +224,14 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	out := LogPage{LogFiles: make([]LogSummary, 0, len(p.LogFiles)), NextCursor: p.NextCursor}
 	var sb strings.Builder
 	pageHeader(&sb, len(p.LogFiles), "log files", p.NextCursor)
+	issue := ""
 	for _, lf := range p.LogFiles {
 		ls := c.logSummary(lf)
 		out.LogFiles = append(out.LogFiles, ls)
 		c.ids = append(c.ids, lf.ID)
-		fmt.Fprintf(&sb, "%s  %s  %d bytes, %d lines  issue %q (%s)  uploaded %s\n",
-			ls.ID, ls.FileName, ls.FileSize, ls.LineCount, ls.IssueTitle, ls.IssueID, ls.UploadedAt)
+		issue = issueGroup(&sb, issue, ls.IssueID, ls.IssueTitle)
+		c.linkLog(ls.ID, ls.FileName)
+		fmt.Fprintf(&sb, "- %s %s: %d lines, %s, uploaded %s\n", ls.ID, ls.FileName, ls.LineCount, humanBytes(ls.FileSize), ls.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -260,6 +262,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 		return nil, err
 	}
 	c.issueID = lf.IssueID
+	c.linkLog(id, c.redact(lf.FileName))
 	if !c.has("start_line") && !c.has("max_lines") && lf.LineCount <= store.MaxLogWindowLines {
 		maxLines = store.MaxLogWindowLines // a small log comes whole
 	}
@@ -440,6 +443,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		if !seen[m.LogFileID] {
 			seen[m.LogFileID] = true
 			c.ids = append(c.ids, m.LogFileID)
+			c.linkLog(m.LogFileID, h.FileName)
 		}
 	}
 	head := fmt.Sprintf("%d matches in %d log files searched (%d bytes)", len(out.Matches), res.FilesSearched, res.BytesSearched)
@@ -534,6 +538,7 @@ func (s *Server) uploadedLog(c *call, lf store.LogFile) (*mcp.CallToolResult, er
 	}
 	s.EvidenceChanged()
 	ls := c.logSummary(lf)
+	c.linkLog(ls.ID, ls.FileName)
 	text := fmt.Sprintf("%s %s: id %s, %d bytes, %d lines, issue %s", ls.FileName, verb, lf.ID, lf.FileSize, lf.LineCount, lf.IssueID)
 	return c.result(ls, text), nil
 }
