@@ -15,9 +15,11 @@ import (
 
 func auditCmd() command {
 	return command{
-		name:    "audit",
-		args:    "list|verify",
-		summary: "list the audit log (what was sent to models, what changed) or verify its hash chain",
+		name:     "audit",
+		args:     "list|verify",
+		summary:  "list the audit log (what was sent to models, what changed) or verify its hash chain",
+		settings: []string{"core"},
+		maxArgs:  1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("issue", "", "list: only entries about this issue id")
 			fs.String("since", "", "list: only entries at or after this time (RFC 3339, 'YYYY-MM-DD[ HH:MM:SS]' UTC, or a duration back from now such as 24h)")
@@ -34,13 +36,6 @@ func runAudit(ctx context.Context, inv *invocation) error {
 		return usagef("name a subcommand: list or verify")
 	}
 	sub := inv.args[0]
-	// Flags may also follow the subcommand: audit list --issue X.
-	if err := inv.fs.Parse(inv.args[1:]); err != nil {
-		return usagef("%v", err)
-	}
-	if inv.fs.NArg() > 0 {
-		return usagef("unexpected argument %q", inv.fs.Arg(0))
-	}
 	switch sub {
 	case "list":
 		f, asJSON, err := auditFilter(inv.fs, time.Now())

@@ -16,6 +16,7 @@ func versionCmd() command {
 	return command{
 		name:    "version",
 		summary: "print the version of tftsr-mcp and of its SQLite/SQLCipher",
+		maxArgs: 0,
 		run: func(ctx context.Context, inv *invocation) error {
 			sqliteV, cipherV := libraryVersions()
 			fmt.Fprintf(inv.Stdout, "tftsr-mcp %s (%s, SQLite %s, SQLCipher %s)\n", version, runtime.Version(), sqliteV, cipherV)
@@ -38,8 +39,10 @@ func libraryVersions() (sqliteV, cipherV string) {
 
 func migrateCmd() command {
 	return command{
-		name:    "migrate",
-		summary: "create or upgrade the database and print the migrations applied",
+		name:     "migrate",
+		summary:  "create or upgrade the database and print the migrations applied",
+		settings: []string{"core"},
+		maxArgs:  0,
 		run: func(ctx context.Context, inv *invocation) error {
 			db, err := store.Open(ctx, inv.cfg, inv.log)
 			if err != nil {
@@ -60,8 +63,10 @@ func migrateCmd() command {
 
 func doctorCmd() command {
 	return command{
-		name:    "doctor",
-		summary: "check the data dir, key, database, schema and integrity, and print what it found",
+		name:     "doctor",
+		summary:  "check the data dir, key, database, schema and integrity, and print what it found; changes nothing",
+		settings: []string{"core"},
+		maxArgs:  0,
 		run: func(ctx context.Context, inv *invocation) error {
 			w := inv.Stdout
 			fmt.Fprintf(w, "data dir:        %s\n", inv.cfg.DataDir)

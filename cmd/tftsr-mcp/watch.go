@@ -19,9 +19,11 @@ import (
 
 func watchCmd() command {
 	return command{
-		name:    "watch",
-		args:    "DIR...",
-		summary: "ingest the logs and screenshots dropped into folders, until Ctrl-C (--status: show a running agent)",
+		name:     "watch",
+		args:     "DIR...",
+		summary:  "ingest the logs and screenshots dropped into folders, until Ctrl-C (--status: show a running agent)",
+		settings: []string{"core", "limits", "redact", "watch"},
+		maxArgs:  -1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("issue", "", "issue id or title for files at the top of DIR (default: the inbox-issue setting)")
 			fs.Bool("status", false, "print the status of the agent watching DIR (or of every agent, from the data dir) and exit")
@@ -32,9 +34,11 @@ func watchCmd() command {
 
 func ingestCmd() command {
 	return command{
-		name:    "ingest",
-		args:    "FILE...",
-		summary: "store log and image files once, as the watcher would, leaving them in place",
+		name:     "ingest",
+		args:     "FILE...",
+		summary:  "store log and image files once, as the watcher would, leaving them in place",
+		settings: []string{"core", "limits", "redact", "inbox-issue"},
+		maxArgs:  -1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("issue", "", "issue id or title to attach to (found, else created; default: the inbox-issue setting)")
 		},
@@ -55,6 +59,9 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	}
 	if len(inv.args) == 0 {
 		return usagef("name at least one folder to watch")
+	}
+	if err := checkDirs(inv.args); err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, inv.cfg, inv.log)
 	if err != nil {
@@ -78,6 +85,21 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	}
 	s := w.Status()
 	inv.log.Info("stopped", "ok", s.OK, "duplicate", s.Duplicate, "failed", s.Failed, "skipped", s.Skipped, "waiting", s.Queued)
+	return nil
+}
+
+// checkDirs refuses a folder that is not there before the store is opened,
+// so that a typo creates no database.
+func checkDirs(dirs []string) error {
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return usagef("%s: no such folder to watch", d)
+		}
+		if !fi.IsDir() {
+			return usagef("%s: not a folder (watch takes folders; ingest stores single files)", d)
+		}
+	}
 	return nil
 }
 
