@@ -96,10 +96,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	if err != nil {
 		return nil, err
 	}
-	if state == fileMissing {
+	if state == fileMissing || state == fileEmpty {
 		// Two processes creating the database at once would each pick a
 		// salt; the loser's key would not open the winner's file. The first
-		// holds this lock until the schema (and so the salt) is on disk.
+		// holds this lock until the schema (and so the salt) is on disk, so
+		// an empty file seen under the lock is not one being created.
 		unlock, err := lockFile(path + ".init-lock")
 		if err != nil {
 			return nil, err
@@ -108,6 +109,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		if state, err = inspectFile(path, cfg.CipherPageSize); err != nil {
 			return nil, err
 		}
+	}
+	switch state {
+	case filePlain:
+		return nil, plainError(path)
+	case fileEmpty:
+		if _, err := os.Stat(cfg.KeyPath()); err == nil {
+			return nil, emptyError(path, cfg.KeyPath())
+		}
+		state = fileMissing
 	}
 	key, src, err := ResolveKey(cfg.DataDir, os.Getenv, state == fileEncrypted)
 	if err != nil {
@@ -123,13 +133,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 			return nil, fmt.Errorf("create database: %w", err)
 		}
 		f.Close()
-	}
-	if state == filePlain {
-		backup, err := encryptPlain(ctx, path, key, cfg.CipherPageSize)
-		if err != nil {
-			return nil, fmt.Errorf("encrypt plain database %s: %w", path, err)
-		}
-		log.Warn("plain SQLite database encrypted", "path", path, "backup", backup)
 	}
 	rawKey, err := deriveRawKey(path, key)
 	if err != nil {
@@ -167,6 +170,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 // Close finishes the queued PII scans, writes the queued audit entries and
 // closes every connection.
 func (db *DB) Close() error {
+	if db.w == nil { // OpenReadOnly
+		return db.r.Close()
+	}
 	db.closePIIScanner()
 	db.closeAuditQueue()
 	return errors.Join(db.r.Close(), db.w.Close())
