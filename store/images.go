@@ -372,7 +372,7 @@ func (db *DB) GetImageAttachmentData(ctx context.Context, id string, maxEdge int
 			return Errorf(ENotFound, "no image with id %s", id)
 		}
 		if err != nil {
-			return fmt.Errorf("read image: %w", err)
+			return damaged("image", id, fmt.Errorf("read image: %w", err))
 		}
 		d.Image, d.Data = a, data
 		return nil

@@ -317,6 +317,24 @@ func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
+// ErrDamaged is wrapped by a read that hit a database page failing its
+// check: SQLCipher's per-page HMAC, or SQLite's own structure checks.
+var ErrDamaged = errors.New("database page damaged")
+
+// damaged names the object whose read hit a damaged page, so one bad page
+// costs that log or image, says which, and the rest stays readable.
+func damaged(kind, id string, err error) error {
+	var se sqlite3.Error
+	if err == nil || errors.Is(err, ErrDamaged) || !errors.As(err, &se) {
+		return err
+	}
+	if se.Code != sqlite3.ErrCorrupt && se.Code != sqlite3.ErrNotADB {
+		return err
+	}
+	return &Error{Code: EInternal, Err: fmt.Errorf("%w: %w", ErrDamaged, err), Msg: fmt.Sprintf("%s %s cannot be read: a database page of it failed its integrity check "+
+		"(the file was changed on disk, e.g. by a failing disk); restore tftsr.db from a backup (tftsr-mcp doctor shows the damage); other evidence still reads", kind, id)}
+}
+
 func isBusy(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
