@@ -266,6 +266,9 @@ func (db *DB) uploadImage(ctx context.Context, in imageUpload) (ImageAttachment,
 	if err != nil {
 		return ImageAttachment{}, &Error{Code: EInvalid, Msg: fmt.Sprintf("not a valid %s image: %s", mt, in.name), Err: err}
 	}
+	if err := checkImageData(mt, in.data, cfg); err != nil {
+		return ImageAttachment{}, &Error{Code: EInvalid, Msg: fmt.Sprintf("not a valid %s image: %s", mt, in.name), Err: err}
+	}
 	sum := sha256.Sum256(in.data)
 	now := db.Now().UTC()
 	a := ImageAttachment{
