@@ -119,6 +119,7 @@ func (s *Server) listImages(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	out := ImagePage{Images: make([]ImageSummary, 0, len(p.Images)), NextCursor: p.NextCursor}
 	var sb strings.Builder
 	pageHeader(&sb, len(p.Images), "images", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.Images), f.Cursor, "images")
 	for _, a := range p.Images {
 		is := c.imageSummary(a)
 		out.Images = append(out.Images, is)

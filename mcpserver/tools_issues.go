@@ -334,6 +334,7 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	out := IssueList{Issues: make([]IssueOut, 0, len(p.Issues)), NextCursor: p.NextCursor}
 	var sb strings.Builder
 	pageHeader(&sb, len(p.Issues), "issues", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.Issues), c.str("cursor"), "issues")
 	for _, is := range p.Issues {
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)

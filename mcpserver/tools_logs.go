@@ -224,6 +224,7 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	out := LogPage{LogFiles: make([]LogSummary, 0, len(p.LogFiles)), NextCursor: p.NextCursor}
 	var sb strings.Builder
 	pageHeader(&sb, len(p.LogFiles), "log files", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.LogFiles), f.Cursor, "logs")
 	for _, lf := range p.LogFiles {
 		ls := c.logSummary(lf)
 		out.LogFiles = append(out.LogFiles, ls)

@@ -181,6 +181,9 @@ func (db *DB) Close() error {
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
+// DataDir is the data directory the database is in.
+func (db *DB) DataDir() string { return db.cfg.DataDir }
+
 // Applied lists the migrations this Open applied.
 func (db *DB) Applied() []string { return db.applied }
 
