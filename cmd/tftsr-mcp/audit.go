@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -140,9 +141,9 @@ func auditVerify(ctx context.Context, inv *invocation) error {
 	}
 	if b := rep.BrokenAt; b != nil {
 		fmt.Fprintf(inv.Stdout, "audit chain BROKEN at entry %s (%s, %s): %s\n", b.ID, b.Timestamp, b.Action, rep.Reason)
-		fmt.Fprintf(inv.Stdout, "%d entries checked, %d legacy (written before the hash chain)\n", rep.Entries, rep.Legacy)
+		fmt.Fprintf(inv.Stdout, "%s checked, %d legacy (written before the hash chain)\n", plural.N(rep.Entries, "entry"), rep.Legacy)
 		return errChainBroken
 	}
-	fmt.Fprintf(inv.Stdout, "audit chain intact: %d entries checked, %d legacy (written before the hash chain)\n", rep.Entries, rep.Legacy)
+	fmt.Fprintf(inv.Stdout, "audit chain intact: %s checked, %d legacy (written before the hash chain)\n", plural.N(rep.Entries, "entry"), rep.Legacy)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tftsr/tftsr-mcp/config"
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 	"github.com/tftsr/tftsr-mcp/watcher"
 )
@@ -183,8 +184,8 @@ func writeStatus(w io.Writer, s watcher.Status) {
 		fmt.Fprintf(w, "  in flight:   %s (%s of %s, for %s)\n", f.File, config.FormatSize(f.Done), config.FormatSize(f.Bytes),
 			s.Updated.Sub(f.Started).Round(time.Second))
 	}
-	fmt.Fprintf(w, "files:         %d stored, %d duplicate, %d failed, %d left in place, %d retries\n",
-		s.OK, s.Duplicate, s.Failed, s.Skipped, s.Retried)
+	fmt.Fprintf(w, "files:         %d stored, %d duplicate, %d failed, %d left in place, %s\n",
+		s.OK, s.Duplicate, s.Failed, s.Skipped, plural.N(s.Retried, "retry"))
 	if s.LastError != nil {
 		fmt.Fprintf(w, "last error:    %s %s: %s\n", s.LastError.Time.Local().Format(time.DateTime), s.LastError.File, s.LastError.Error)
 	}
