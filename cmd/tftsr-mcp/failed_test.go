@@ -52,3 +52,41 @@ func TestWatch_TruncatedPNG(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDoctor_EmptyFileLeftInPlace checks that doctor says an empty file
+// the watcher left in place is empty, not "not a log or image".
+func TestDoctor_EmptyFileLeftInPlace(t *testing.T) {
+	t.Setenv("TFTSR_DB_KEY", "")
+	dataDir, dir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dir, "empty.log"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "blob.bin"), []byte("\x00\x01\x02\x03binary\x00"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- runCtx(ctx, dataDir, &out, &errOut, "watch", dir, "--settle", "50ms") }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var so, se lockedBuffer
+		runCtx(context.Background(), dataDir, &so, &se, "watch", "--status", dir)
+		if strings.Contains(so.String(), "2 left in place") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status never showed the two files:\n%s\n%s", so.String(), errOut.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	code, doc, errDoc := run(t, dataDir, nil, "doctor")
+	if code != exitOK {
+		t.Fatalf("doctor: exit %d\n%s\n%s", code, doc, errDoc)
+	}
+	for _, want := range []string{"left in place (empty: nothing to store): " + filepath.Join(dir, "empty.log"),
+		"left in place (not a log or image): " + filepath.Join(dir, "blob.bin")} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, doc)
+		}
+	}
+}
