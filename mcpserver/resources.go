@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -161,7 +162,7 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 		}
 		for _, lf := range p.LogFiles {
 			r := mcp.NewResource("tftsr://logs/"+lf.ID, c.redact(lf.FileName),
-				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", c.redact(lf.IssueTitle), lf.LineCount, lf.UploadedAt)),
+				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %s, uploaded %s", c.redact(lf.IssueTitle), plural.N(lf.LineCount, "line"), lf.UploadedAt)),
 				mcp.WithMIMEType("text/plain"))
 			res.Resources = append(res.Resources, r)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -128,7 +129,7 @@ func (s *Server) listDocuments(ctx context.Context, c *call) (*mcp.CallToolResul
 	}
 	out := DocumentList{Documents: make([]DocumentOut, 0, len(docs))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d documents\n", len(docs))
+	fmt.Fprintf(&sb, "%s\n", plural.N(len(docs), "document"))
 	for _, d := range docs {
 		do := c.documentOut(d, false)
 		out.Documents = append(out.Documents, do)
@@ -196,7 +197,7 @@ func (s *Server) piiReport(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	if !r.Scanned {
 		sb.WriteString("this log was not scanned at ingest (over 64 MiB, or stored by an older app); its text is still redacted when read\n")
 	}
-	fmt.Fprintf(&sb, "%d values found\n", r.Total)
+	fmt.Fprintf(&sb, "%s found\n", plural.N(r.Total, "value"))
 	for i, k := range r.Kinds {
 		if k.Pseudonyms == nil {
 			r.Kinds[i].Pseudonyms = []string{}

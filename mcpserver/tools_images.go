@@ -118,7 +118,8 @@ func (s *Server) listImages(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	out := ImagePage{Images: make([]ImageSummary, 0, len(p.Images)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.Images), "images", p.NextCursor)
+	pageHeader(&sb, len(p.Images), "image", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.Images), f.Cursor, "images")
 	issue := ""
 	for _, a := range p.Images {
 		is := c.imageSummary(a)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -345,7 +346,8 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	out := IssueList{Issues: make([]IssueOut, 0, len(p.Issues)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.Issues), "issues", p.NextCursor)
+	pageHeader(&sb, len(p.Issues), "issue", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.Issues), c.str("cursor"), "issues")
 	for _, is := range p.Issues {
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)
@@ -371,7 +373,7 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 	}
 	out := IssueList{Issues: make([]IssueOut, 0, len(hits))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d issues match %q\n", len(hits), q)
+	fmt.Fprintf(&sb, "%s matching %q\n", plural.N(len(hits), "issue"), q)
 	for _, h := range hits {
 		io := c.issueOut(h.Issue)
 		out.Issues = append(out.Issues, io)
@@ -417,7 +419,7 @@ func (s *Server) getEvents(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	}
 	out := EventList{Events: make([]EventOut, 0, len(evs))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d timeline events (UTC, oldest first)\n", len(evs))
+	fmt.Fprintf(&sb, "%s (UTC, oldest first)\n", plural.N(len(evs), "timeline event"))
 	for _, e := range evs {
 		out.Events = append(out.Events, c.eventOut(e))
 	}

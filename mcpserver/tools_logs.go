@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -85,7 +86,7 @@ type SearchHit struct {
 // pageHeader starts a list's text: how many, and the cursor of the next
 // page when there is one.
 func pageHeader(sb *strings.Builder, n int, what, next string) {
-	fmt.Fprintf(sb, "%d %s", n, what)
+	sb.WriteString(plural.N(n, what))
 	if next != "" {
 		fmt.Fprintf(sb, " (more: cursor=%s)", next)
 	}
@@ -223,7 +224,8 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	}
 	out := LogPage{LogFiles: make([]LogSummary, 0, len(p.LogFiles)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.LogFiles), "log files", p.NextCursor)
+	pageHeader(&sb, len(p.LogFiles), "log file", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.LogFiles), f.Cursor, "logs")
 	issue := ""
 	for _, lf := range p.LogFiles {
 		ls := c.logSummary(lf)
@@ -231,7 +233,7 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 		c.ids = append(c.ids, lf.ID)
 		issue = issueGroup(&sb, issue, ls.IssueID, ls.IssueTitle)
 		c.linkLog(ls.ID, ls.FileName)
-		fmt.Fprintf(&sb, "- %s %s: %d lines, %s, uploaded %s\n", ls.ID, ls.FileName, ls.LineCount, humanBytes(ls.FileSize), ls.UploadedAt)
+		fmt.Fprintf(&sb, "- %s %s: %s, %s, uploaded %s\n", ls.ID, ls.FileName, plural.N(ls.LineCount, "line"), humanBytes(ls.FileSize), ls.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -308,7 +310,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redact(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
 	if n > 0 {
-		fmt.Fprintf(&sb, "; %d secrets/personal values replaced by pseudonyms", n)
+		fmt.Fprintf(&sb, "; %s replaced by pseudonyms", plural.N(n, "secret/personal value"))
 	}
 	if !w.ValidUTF8 {
 		sb.WriteString("; the log is not valid UTF-8: invalid bytes are shown as \uFFFD")
@@ -446,7 +448,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 			c.linkLog(m.LogFileID, h.FileName)
 		}
 	}
-	head := fmt.Sprintf("%d matches in %d log files searched (%d bytes)", len(out.Matches), res.FilesSearched, res.BytesSearched)
+	head := fmt.Sprintf("%s in %s searched (%d bytes)", plural.N(len(out.Matches), "match"), plural.N(res.FilesSearched, "log file"), res.BytesSearched)
 	if out.Truncated {
 		head += "; more matches exist: narrow the search (log_file_id, issue_id, a more specific pattern) or raise max_matches"
 	}

@@ -97,10 +97,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	if err != nil {
 		return nil, err
 	}
-	if state == fileMissing {
+	if state == fileMissing || state == fileEmpty {
 		// Two processes creating the database at once would each pick a
 		// salt; the loser's key would not open the winner's file. The first
-		// holds this lock until the schema (and so the salt) is on disk.
+		// holds this lock until the schema (and so the salt) is on disk, so
+		// an empty file seen under the lock is not one being created.
 		unlock, err := lockFile(path + ".init-lock")
 		if err != nil {
 			return nil, err
@@ -109,6 +110,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		if state, err = inspectFile(path, cfg.CipherPageSize); err != nil {
 			return nil, err
 		}
+	}
+	switch state {
+	case filePlain:
+		return nil, plainError(path)
+	case fileEmpty:
+		if _, err := os.Stat(cfg.KeyPath()); err == nil {
+			return nil, emptyError(path, cfg.KeyPath())
+		}
+		state = fileMissing
 	}
 	key, src, err := ResolveKey(cfg.DataDir, os.Getenv, state == fileEncrypted)
 	if err != nil {
@@ -124,13 +134,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 			return nil, fmt.Errorf("create database: %w", err)
 		}
 		f.Close()
-	}
-	if state == filePlain {
-		backup, err := encryptPlain(ctx, path, key, cfg.CipherPageSize)
-		if err != nil {
-			return nil, fmt.Errorf("encrypt plain database %s: %w", path, err)
-		}
-		log.Warn("plain SQLite database encrypted", "path", path, "backup", backup)
 	}
 	rawKey, err := deriveRawKey(path, key)
 	if err != nil {
@@ -168,6 +171,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 // Close finishes the queued PII scans, writes the queued audit entries and
 // closes every connection.
 func (db *DB) Close() error {
+	if db.w == nil { // OpenReadOnly
+		return db.r.Close()
+	}
 	db.closePIIScanner()
 	db.closeAuditQueue()
 	return errors.Join(db.r.Close(), db.w.Close())
@@ -175,6 +181,9 @@ func (db *DB) Close() error {
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
+
+// DataDir is the data directory the database is in.
+func (db *DB) DataDir() string { return db.cfg.DataDir }
 
 // Applied lists the migrations this Open applied.
 func (db *DB) Applied() []string { return db.applied }
@@ -332,6 +341,24 @@ func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// ErrDamaged is wrapped by a read that hit a database page failing its
+// check: SQLCipher's per-page HMAC, or SQLite's own structure checks.
+var ErrDamaged = errors.New("database page damaged")
+
+// damaged names the object whose read hit a damaged page, so one bad page
+// costs that log or image, says which, and the rest stays readable.
+func damaged(kind, id string, err error) error {
+	var se sqlite3.Error
+	if err == nil || errors.Is(err, ErrDamaged) || !errors.As(err, &se) {
+		return err
+	}
+	if se.Code != sqlite3.ErrCorrupt && se.Code != sqlite3.ErrNotADB {
+		return err
+	}
+	return &Error{Code: EInternal, Err: fmt.Errorf("%w: %w", ErrDamaged, err), Msg: fmt.Sprintf("%s %s cannot be read: a database page of it failed its integrity check "+
+		"(the file was changed on disk, e.g. by a failing disk); restore tftsr.db from a backup (tftsr-mcp doctor shows the damage); other evidence still reads", kind, id)}
 }
 
 func isBusy(err error) bool {

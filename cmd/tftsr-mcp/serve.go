@@ -22,9 +22,11 @@ var printClients = []string{"claude-desktop", "claude-code", "vscode", "cursor"}
 
 func serveCmd() command {
 	return command{
-		name:    "serve",
-		args:    "",
-		summary: "run the MCP server: stdio (what desktop clients launch), or streamable HTTP with --http ADDR",
+		name:     "serve",
+		args:     "",
+		summary:  "run the MCP server: stdio (what desktop clients launch), or streamable HTTP with --http ADDR",
+		settings: []string{"core", "limits", "redact", "serve", "watch"},
+		maxArgs:  -1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("print-config", "", "print the configuration snippet for a client ("+strings.Join(printClients, ", ")+") and exit")
 		},
@@ -50,6 +52,9 @@ func runServe(ctx context.Context, inv *invocation) error {
 	}
 	if client := flagString(inv.fs, "print-config"); client != "" {
 		return printConfig(inv, client)
+	}
+	if err := checkDirs(sc.WatchDirs); err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, inv.cfg, inv.log)
 	if err != nil {
