@@ -233,7 +233,40 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 	if sawTime && lvl == lvlNone {
 		p = skipSyslogHost(b, p)
 	}
+	if fields > 0 {
+		p = skipComponent(b, p)
+	}
 	return p, lvl
+}
+
+// skipComponent returns the start of the text after a component such as
+// "sshd[24200]:", "dfs.DataNode$PacketResponder:" or "WindowManager:" at
+// b[p:], else p. The component is header: loghub's ground truth (and so
+// grouping accuracy) groups by the text after it, and one message logged
+// by several programs ("session opened for user root" from su and sshd)
+// is one kind of line.
+func skipComponent(b []byte, p int) int {
+	for p < len(b) && isSpace(b[p]) {
+		p++
+	}
+	q := p
+	letters := 0
+	for q < len(b) && !isSpace(b[q]) && q-p <= 96 {
+		c := b[q]
+		switch {
+		case alnum[c] == 1:
+			letters++
+		case alnum[c] == 2, c == '.', c == '$', c == '_', c == '-', c == '(', c == ')',
+			c == '[', c == ']', c == '/', c == '@', c == ':', c == '#':
+		default:
+			return p
+		}
+		q++
+	}
+	if letters == 0 || q-p < 2 || b[q-1] != ':' || (q < len(b) && !isSpace(b[q])) {
+		return p
+	}
+	return q
 }
 
 // skipSyslogHost returns the start of "PROGRAM[PID]:" when b[p:] is

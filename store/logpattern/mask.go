@@ -100,7 +100,7 @@ func appendMasked(dst, t []byte) []byte {
 			}
 			j++
 		}
-		if digit {
+		if digit || (j-i == 3 && i == 0 && j == len(t) && calendarWord(t[i:j])) {
 			emitVar()
 		} else {
 			dst = append(dst, t[i:j]...)

@@ -32,9 +32,6 @@ const OverflowTemplate = "<overflow>"
 
 // Mining parameters. They are the same for every log on purpose.
 const (
-	// simThreshold is the share of a template's tokens a line must equal to
-	// join it (Drain's st).
-	simThreshold = 0.5
 	// treeDepth is how many leading message tokens route a line in the tree
 	// (Drain's depth minus two).
 	treeDepth = 2
@@ -44,6 +41,10 @@ const (
 	// cacheBits sizes the cache from a masked line's hash to its pattern.
 	cacheBits = 16
 )
+
+// simThreshold is the share of a template's tokens a line must equal to
+// join it (Drain's st).
+var simThreshold = 0.7
 
 // Pattern is one mined template with its statistics.
 type Pattern struct {
