@@ -63,6 +63,7 @@ func pseudonymLen(t []byte) int {
 // if they vary, the miner's similarity step turns them into <*>.
 func appendMasked(dst, t []byte) []byte {
 	varEnd := -1 // len(dst) just after the last <*> written
+	plainUntil := 0
 	emitVar := func() {
 		if varEnd >= 0 && len(dst) == varEnd+1 && collapseSep(dst[varEnd]) {
 			dst = dst[:varEnd]
@@ -88,6 +89,22 @@ func appendMasked(dst, t []byte) []byte {
 				}
 			}
 		}
+		if k == 0 && c != '/' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		if i >= plainUntil {
+			n, end := nameRun(t[i:])
+			if n > 0 {
+				emitVar()
+				i += n
+				continue
+			}
+			// No run starting inside this one can be a name either: it has
+			// no more dots or slashes.
+			plainUntil = i + end
+		}
 		if k == 0 {
 			dst = append(dst, c)
 			i++
@@ -108,4 +125,33 @@ func appendMasked(dst, t []byte) []byte {
 		i = j
 	}
 	return dst
+}
+
+// nameRun returns the length of a path ("/usr/lib/jvm", "//host/x") or a
+// dotted name (a host name, a Java class, a property key: "a.b.c") at the
+// start of t, or 0, and where the run of name bytes ends. Such names are variable when they have three parts or
+// more; shorter ones ("dfs.DataNode", "init()") stay words.
+func nameRun(t []byte) (n, end int) {
+	dots, slashes, j := 0, 0, 0
+	for j < len(t) {
+		c := t[j]
+		switch {
+		case alnum[c] != 0, c == '_', c == '$', c == '-':
+		case c == '.':
+			if j+1 >= len(t) || alnum[t[j+1]] == 0 {
+				goto end
+			}
+			dots++
+		case c == '/':
+			slashes++
+		default:
+			goto end
+		}
+		j++
+	}
+end:
+	if dots >= 2 || slashes >= 2 {
+		return j, j
+	}
+	return 0, j
 }

@@ -44,7 +44,7 @@ const (
 
 // simThreshold is the share of a template's tokens a line must equal to
 // join it (Drain's st).
-var simThreshold = 0.7
+var simThreshold = 0.75
 
 // Pattern is one mined template with its statistics.
 type Pattern struct {
@@ -354,3 +354,4 @@ func (m *Miner) Len() int { return len(m.clusters) }
 
 // Lines returns the number of Add calls so far.
 func (m *Miner) Lines() int64 { return m.line }
+
