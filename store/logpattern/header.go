@@ -1,5 +1,7 @@
 package logpattern
 
+import "bytes"
+
 // Level indexes; 0 is "no level". The order is by severity so that callers
 // can compare with Severity.
 const (
@@ -216,14 +218,15 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 			q++
 		}
 		t := b[p:q]
-		if l := levelWord(t, fields > 0); l != lvlNone && lvl == lvlNone {
-			lvl = l
-		} else if timeish(t) {
-			for _, c := range t {
-				if c == ':' {
-					sawTime = true
-				}
+		if isDigit(t[0]) || t[0] == '+' {
+			if !timeish(t) {
+				break
 			}
+			if !sawTime && bytes.IndexByte(t, ':') >= 0 {
+				sawTime = true
+			}
+		} else if l := levelWord(t, fields > 0); l != lvlNone && lvl == lvlNone {
+			lvl = l
 		} else if !calendarWord(t) && !(len(t) <= 2 && (t[0] == '-' || t[0] == '|')) {
 			break
 		}

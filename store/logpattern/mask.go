@@ -61,19 +61,11 @@ func pseudonymLen(t []byte) int {
 // number belongs to it, a pseudonym is variable, and variable parts joined
 // by one separator from collapseSep are one <*>. Words without digits stay:
 // if they vary, the miner's similarity step turns them into <*>.
-func appendMasked(dst, t []byte) []byte {
+func appendMasked(dst, t []byte, names bool) []byte {
 	varEnd := -1 // len(dst) just after the last <*> written
 	plainUntil := 0
-	emitVar := func() {
-		if varEnd >= 0 && len(dst) == varEnd+1 && collapseSep(dst[varEnd]) {
-			dst = dst[:varEnd]
-			return
-		}
-		if len(dst) == varEnd {
-			return
-		}
-		dst = append(dst, Wildcard...)
-		varEnd = len(dst)
+	if !names {
+		plainUntil = len(t)
 	}
 	for i := 0; i < len(t); {
 		c := t[i]
@@ -83,7 +75,7 @@ func appendMasked(dst, t []byte) []byte {
 				k = 2 // a signed number
 			} else if c == '[' {
 				if n := pseudonymLen(t[i:]); n > 0 {
-					emitVar()
+					dst, varEnd = appendVar(dst, varEnd)
 					i += n
 					continue
 				}
@@ -94,17 +86,19 @@ func appendMasked(dst, t []byte) []byte {
 			i++
 			continue
 		}
-		if i >= plainUntil {
-			n, end := nameRun(t[i:])
-			if n > 0 {
-				emitVar()
-				i += n
-				continue
-			}
+		if i < plainUntil {
+			goto word
+		}
+		if n, end := nameRun(t[i:]); n > 0 {
+			dst, varEnd = appendVar(dst, varEnd)
+			i += n
+			continue
+		} else {
 			// No run starting inside this one can be a name either: it has
 			// no more dots or slashes.
 			plainUntil = i + end
 		}
+	word:
 		if k == 0 {
 			dst = append(dst, c)
 			i++
@@ -118,13 +112,26 @@ func appendMasked(dst, t []byte) []byte {
 			j++
 		}
 		if digit || (j-i == 3 && i == 0 && j == len(t) && calendarWord(t[i:j])) {
-			emitVar()
+			dst, varEnd = appendVar(dst, varEnd)
 		} else {
 			dst = append(dst, t[i:j]...)
 		}
 		i = j
 	}
 	return dst
+}
+
+// appendVar appends a <*>, or folds it into the one just before when only a
+// collapseSep byte separates them.
+func appendVar(dst []byte, varEnd int) ([]byte, int) {
+	if varEnd >= 0 && len(dst) == varEnd+1 && collapseSep(dst[varEnd]) {
+		return dst[:varEnd], varEnd
+	}
+	if len(dst) == varEnd {
+		return dst, varEnd
+	}
+	dst = append(dst, Wildcard...)
+	return dst, len(dst)
 }
 
 // nameRun returns the length of a path ("/usr/lib/jvm", "//host/x") or a

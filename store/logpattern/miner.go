@@ -2,6 +2,7 @@ package logpattern
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 )
 
@@ -155,8 +156,16 @@ func (m *Miner) tokenize(msg []byte) {
 		if i >= len(msg) {
 			break
 		}
-		j := i
+		// Dotted names and paths need two dots or slashes: count them here
+		// so that most tokens skip that check.
+		j, dots, slashes := i, 0, 0
 		for j < len(msg) && !isSpace(msg[j]) {
+			switch msg[j] {
+			case '.':
+				dots++
+			case '/':
+				slashes++
+			}
 			j++
 		}
 		if len(m.toks) > 0 {
@@ -168,7 +177,7 @@ func (m *Miner) tokenize(msg []byte) {
 			m.toks = append(m.toks, span{int32(s), int32(len(m.buf))})
 			break
 		}
-		m.buf = appendMasked(m.buf, msg[i:j])
+		m.buf = appendMasked(m.buf, msg[i:j], dots >= 2 || slashes >= 2)
 		m.toks = append(m.toks, span{int32(s), int32(len(m.buf))})
 		i = j
 	}
@@ -184,9 +193,7 @@ func (m *Miner) hash(lvl uint8) uint64 {
 	h := uint64(0xcbf29ce484222325) ^ uint64(lvl) ^ uint64(len(m.buf))<<8
 	b := m.buf
 	for len(b) >= 8 {
-		v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		h = (h ^ v) * prime
+		h = (h ^ binary.LittleEndian.Uint64(b)) * prime
 		h ^= h >> 29
 		b = b[8:]
 	}
