@@ -1,6 +1,38 @@
 package logpattern
 
-import "bytes"
+// Header byte classes, as bits so a token's kinds OR together.
+const (
+	hDigit  = 1 << iota // 0-9
+	hTZ                 // T and Z of ISO times (and of words)
+	hTimeP              // - / . , + of dates, times and numbers
+	hColon              // :
+	hLetter             // other letters and [ ] ( ) < > of "[INFO]", "<warn>"
+	hOther              // anything else
+	hSpace  = 0xff      // ends a token; never ORed
+)
+
+var hcls = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = hOther
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = hDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = hLetter
+		t[c-'a'+'A'] = hLetter
+	}
+	t['T'], t['Z'] = hTZ, hTZ
+	for _, c := range "-/.,+" {
+		t[c] = hTimeP
+	}
+	for _, c := range "[]()<>" {
+		t[c] = hLetter
+	}
+	t[':'] = hColon
+	t[' '], t['\t'] = hSpace, hSpace
+	return t
+}()
 
 // Level indexes; 0 is "no level". The order is by severity so that callers
 // can compare with Severity.
@@ -213,26 +245,35 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 			fields++
 			continue
 		}
-		q := p
-		for q < len(b) && !isSpace(b[q]) {
+		// One pass finds the token's end and which kinds of bytes it has.
+		q, seen := p, uint8(0)
+		for q < len(b) && hcls[b[q]] != hSpace {
+			seen |= hcls[b[q]]
 			q++
 		}
 		t := b[p:q]
-		if isDigit(t[0]) || t[0] == '+' {
-			if !timeish(t) {
-				break
+		switch {
+		case len(t) <= 2 && (t[0] == '-' || t[0] == '|'):
+		case seen&(hDigit|hTZ|hTimeP|hColon) == seen && seen&hDigit != 0:
+			if seen&hTZ != 0 && !timeish(t) {
+				goto body
 			}
-			if !sawTime && bytes.IndexByte(t, ':') >= 0 {
+			if seen&hColon != 0 {
 				sawTime = true
 			}
-		} else if l := levelWord(t, fields > 0); l != lvlNone && lvl == lvlNone {
-			lvl = l
-		} else if !calendarWord(t) && !(len(t) <= 2 && (t[0] == '-' || t[0] == '|')) {
-			break
+		case seen&hOther != 0 || len(t) > 13:
+			goto body
+		default:
+			if l := levelWord(t, fields > 0); l != lvlNone && lvl == lvlNone {
+				lvl = l
+			} else if !calendarWord(t) {
+				goto body
+			}
 		}
 		p = q
 		fields++
 	}
+body:
 	if sawTime && lvl == lvlNone {
 		p = skipSyslogHost(b, p)
 	}

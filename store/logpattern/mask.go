@@ -162,3 +162,55 @@ end:
 	}
 	return 0, j
 }
+
+// appendMaskedFast is appendMasked(dst, token, false) for the token that
+// starts at msg[i], in the same pass that finds its end. It also reports
+// whether the token has two dots or two slashes, when the caller must
+// redo it with names.
+func appendMaskedFast(dst, msg []byte, i int) (out []byte, end int, names bool) {
+	start, varEnd, dots, slashes := i, -1, 0, 0
+	for i < len(msg) {
+		c := msg[i]
+		k := alnum[c]
+		if k == 0 {
+			if c == ' ' || c == '\t' {
+				break
+			}
+			switch c {
+			case '.':
+				dots++
+			case '/':
+				slashes++
+			case '-', '+':
+				if i+1 < len(msg) && isDigit(msg[i+1]) && (i == start || !isAlnum(msg[i-1])) {
+					k = 2 // a signed number
+				}
+			case '[':
+				if n := pseudonymLen(msg[i:]); n > 0 {
+					dst, varEnd = appendVar(dst, varEnd)
+					i += n
+					continue
+				}
+			}
+			if k == 0 {
+				dst = append(dst, c)
+				i++
+				continue
+			}
+		}
+		j, digit := i+1, k == 2
+		for j < len(msg) && alnum[msg[j]] != 0 {
+			if alnum[msg[j]] == 2 {
+				digit = true
+			}
+			j++
+		}
+		if digit || (j-i == 3 && i == start && (j == len(msg) || isSpace(msg[j])) && calendarWord(msg[i:j])) {
+			dst, varEnd = appendVar(dst, varEnd)
+		} else {
+			dst = append(dst, msg[i:j]...)
+		}
+		i = j
+	}
+	return dst, i, dots >= 2 || slashes >= 2
+}

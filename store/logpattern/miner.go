@@ -40,7 +40,7 @@ const (
 	// wildcard child so a variable first word cannot grow the tree.
 	maxChildren = 100
 	// cacheBits sizes the cache from a masked line's hash to its pattern.
-	cacheBits = 16
+	cacheBits = 15
 )
 
 // simThreshold is the share of a template's tokens a line must equal to
@@ -77,17 +77,19 @@ type node struct {
 	clusters []int32
 }
 
-type cacheEntry struct {
-	hash uint64
-	id   int32
-}
+// cacheEntry packs a hash's bits above cacheBits (the slot holds the
+// rest) with a pattern ID in the low idBits: 8 bytes keep the table small
+// enough to stay in cache.
+type cacheEntry uint64
+
+const idBits = 24 // IDs up to 16M, far above any MaxClusters
 
 type span struct{ s, e int32 }
 
 var wildcardBytes = []byte(Wildcard)
 
 // Miner mines line templates from one log, streaming, in memory bounded by
-// Options (about MaxClusters × MaxLineBytes plus a 1 MiB cache). It is not
+// Options (about MaxClusters × MaxLineBytes plus a 256 KiB cache). It is not
 // safe for concurrent use.
 type Miner struct {
 	opts     Options
@@ -105,6 +107,7 @@ func New(opts Options) *Miner {
 	if opts.MaxClusters <= 0 {
 		opts.MaxClusters = DefaultMaxClusters
 	}
+	opts.MaxClusters = min(opts.MaxClusters, 1<<idBits-2)
 	if opts.MaxTokens <= 1 {
 		opts.MaxTokens = DefaultMaxTokens
 	}
@@ -115,7 +118,7 @@ func New(opts Options) *Miner {
 		opts:  opts,
 		roots: make(map[uint32]*node),
 		cache: make([]cacheEntry, 1<<cacheBits),
-		buf:   make([]byte, 0, opts.MaxLineBytes*2),
+		buf:   make([]byte, 0, opts.MaxLineBytes*3+opts.MaxTokens),
 		toks:  make([]span, 0, opts.MaxTokens),
 	}
 }
@@ -133,11 +136,12 @@ func (m *Miner) Add(line []byte) (id int, level string) {
 	m.tokenize(line[p:])
 	h := m.hash(lvl)
 	e := &m.cache[h&(1<<cacheBits-1)]
-	if e.hash == h && e.id > 0 {
-		id = int(e.id)
+	tag := h >> cacheBits << idBits
+	if *e != 0 && uint64(*e)>>idBits<<idBits == tag {
+		id = int(*e & (1<<idBits - 1))
 	} else {
 		id = m.match(lvl)
-		e.hash, e.id = h, int32(id)
+		*e = cacheEntry(tag | uint64(id))
 	}
 	c := &m.clusters[id-1]
 	c.count++
@@ -148,39 +152,33 @@ func (m *Miner) Add(line []byte) (id int, level string) {
 // tokenize fills m.buf with the masked message, tokens separated by one
 // space, and m.toks with the tokens' spans in it.
 func (m *Miner) tokenize(msg []byte) {
-	m.buf, m.toks = m.buf[:0], m.toks[:0]
-	for i := 0; i < len(msg); {
+	buf, toks := m.buf[:0], m.toks[:0]
+	for i := 0; ; {
 		for i < len(msg) && isSpace(msg[i]) {
 			i++
 		}
 		if i >= len(msg) {
 			break
 		}
-		// Dotted names and paths need two dots or slashes: count them here
-		// so that most tokens skip that check.
-		j, dots, slashes := i, 0, 0
-		for j < len(msg) && !isSpace(msg[j]) {
-			switch msg[j] {
-			case '.':
-				dots++
-			case '/':
-				slashes++
-			}
-			j++
+		if len(toks) > 0 {
+			buf = append(buf, ' ')
 		}
-		if len(m.toks) > 0 {
-			m.buf = append(m.buf, ' ')
-		}
-		s := len(m.buf)
-		if len(m.toks) == m.opts.MaxTokens-1 {
-			m.buf = append(m.buf, Wildcard...)
-			m.toks = append(m.toks, span{int32(s), int32(len(m.buf))})
+		s := len(buf)
+		if len(toks) == m.opts.MaxTokens-1 {
+			buf = append(buf, Wildcard...)
+			toks = append(toks, span{int32(s), int32(len(buf))})
 			break
 		}
-		m.buf = appendMasked(m.buf, msg[i:j], dots >= 2 || slashes >= 2)
-		m.toks = append(m.toks, span{int32(s), int32(len(m.buf))})
+		j, names := 0, false
+		buf, j, names = appendMaskedFast(buf, msg, i)
+		if names {
+			// Rare enough to redo: a path or dotted name may be one <*>.
+			buf = appendMasked(buf[:s], msg[i:j], true)
+		}
+		toks = append(toks, span{int32(s), int32(len(buf))})
 		i = j
 	}
+	m.buf, m.toks = buf, toks
 }
 
 func (m *Miner) tok(i int) []byte { return m.buf[m.toks[i].s:m.toks[i].e] }
