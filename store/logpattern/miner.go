@@ -359,4 +359,3 @@ func (m *Miner) Len() int { return len(m.clusters) }
 
 // Lines returns the number of Add calls so far.
 func (m *Miner) Lines() int64 { return m.line }
-
