@@ -3,6 +3,7 @@ package logpattern
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"strings"
 )
 
@@ -39,6 +40,10 @@ const (
 	// maxChildren caps distinct tokens at one tree node; more go to the
 	// wildcard child so a variable first word cannot grow the tree.
 	maxChildren = 100
+	// maxLeaf caps the patterns in one tree leaf, which bounds the work of
+	// a line that misses the cache; a line that would make one more goes
+	// to the overflow pattern.
+	maxLeaf = 128
 	// cacheBits sizes the cache from a masked line's hash to its pattern.
 	cacheBits = 15
 )
@@ -212,15 +217,22 @@ func (m *Miner) match(lvl uint8) int {
 	leaf := m.find(lvl, n)
 	if leaf != nil {
 		best, bestSim, bestPar := -1, -1.0, -1
+		// A template that differs in more tokens than this cannot reach the
+		// threshold: stop comparing it there, so a line that matches
+		// nothing costs a few tokens per template, not all of them.
+		maxMiss := n - int(math.Ceil(simThreshold*float64(n)-1e-9))
+	clusters:
 		for _, ci := range leaf.clusters {
 			c := &m.clusters[ci]
-			same, par := 0, 0
+			same, par, miss := 0, 0, 0
 			for i, t := range c.tmpl {
 				if t == Wildcard {
 					par++
 				}
 				if t == string(m.tok(i)) {
 					same++
+				} else if miss++; miss > maxMiss {
+					continue clusters
 				}
 			}
 			sim := float64(same) / float64(max(n, 1))
@@ -233,7 +245,7 @@ func (m *Miner) match(lvl uint8) int {
 			return best + 1
 		}
 	}
-	if len(m.clusters) >= m.opts.MaxClusters {
+	if len(m.clusters) >= m.opts.MaxClusters || leaf != nil && len(leaf.clusters) >= maxLeaf {
 		if m.overflow == 0 {
 			m.clusters = append(m.clusters, cluster{tmpl: []string{OverflowTemplate}, first: m.line})
 			m.overflow = len(m.clusters)
