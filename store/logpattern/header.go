@@ -1,5 +1,7 @@
 package logpattern
 
+import "bytes"
+
 // Header byte classes, as bits so a token's kinds OR together.
 const (
 	hDigit  = 1 << iota // 0-9
@@ -274,6 +276,9 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 		fields++
 	}
 body:
+	if lvl == lvlNone {
+		lvl = keyedLevel(b)
+	}
 	if sawTime && lvl == lvlNone {
 		p = skipSyslogHost(b, p)
 	}
@@ -360,4 +365,63 @@ func trimEOL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// keyedLevel finds the level of a structured line, logfmt's "level=warn"
+// or JSON's "level":"warn" (also lvl and severity, in any case), in its
+// first 256 bytes. Every key has a "v": looking only where a "v" is keeps
+// lines without such a key cheap.
+func keyedLevel(b []byte) uint8 {
+	b = b[:min(len(b), 256)]
+	for _, v := range [2]byte{'v', 'V'} {
+		for off := 0; ; {
+			i := bytes.IndexByte(b[off:], v)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + 1
+			for _, k := range levelKeys {
+				start, end := i-k.v, i-k.v+len(k.key)
+				if start < 0 || end > len(b) || !bytes.EqualFold(b[start:end], k.key) {
+					continue
+				}
+				if l := keyedValue(b, start, end); l != lvlNone {
+					return l
+				}
+			}
+		}
+	}
+	return lvlNone
+}
+
+// levelKeys are the keys keyedLevel knows, with the offset of their "v".
+var levelKeys = []struct {
+	key []byte
+	v   int
+}{{[]byte("level"), 2}, {[]byte("lvl"), 1}, {[]byte("severity"), 2}}
+
+// keyedValue returns the level in "KEY=VALUE" or `"KEY":"VALUE"` where the
+// key is b[start:end] and starts a word ("sublevel=" is no level key).
+func keyedValue(b []byte, start, end int) uint8 {
+	if start > 0 && (isAlnum(b[start-1]) || b[start-1] == '_') {
+		return lvlNone
+	}
+	rest := b[end:]
+	switch {
+	case len(rest) > 0 && rest[0] == '=':
+		rest = rest[1:]
+	case len(rest) > 1 && rest[0] == '"' && rest[1] == ':':
+		rest = rest[2:]
+	default:
+		return lvlNone
+	}
+	for len(rest) > 0 && (rest[0] == '"' || rest[0] == ' ') {
+		rest = rest[1:]
+	}
+	e := 0
+	for e < len(rest) && alnum[rest[e]] == 1 {
+		e++
+	}
+	return levelWord(rest[:e], true)
 }

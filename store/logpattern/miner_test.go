@@ -40,6 +40,12 @@ func TestSplitHeader(t *testing.T) {
 		{"connection reset by peer", "connection reset by peer", ""},
 		{"D is for data", "D is for data", ""},
 		{"Error: no such file", "no such file", "ERROR"},
+		{`time=2024-05-01T10:00:00Z level=warn msg="slow query" ms=1200`, `time=2024-05-01T10:00:00Z level=warn msg="slow query" ms=1200`, "WARN"},
+		{`{"ts":1714557600,"level":"error","msg":"boom"}`, `{"ts":1714557600,"level":"error","msg":"boom"}`, "ERROR"},
+		{`{"severity": "INFO", "message": "ok"}`, `{"severity": "INFO", "message": "ok"}`, "INFO"},
+		{`sublevel=info x=1`, `sublevel=info x=1`, ""},
+		{`bevel=info x=1`, `bevel=info x=1`, ""},
+		{`x=1 Level=Error`, `x=1 Level=Error`, "ERROR"},
 		{"", "", ""},
 		{"   \r\n", "", ""},
 	}
