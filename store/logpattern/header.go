@@ -82,20 +82,24 @@ func levelWord(t []byte, single bool) uint8 {
 	if len(t) == 0 || len(t) > 11 {
 		return lvlNone
 	}
-	var u [11]byte
+	// Pack the upper-cased word into an integer: a switch on constants is
+	// far cheaper than one on strings, and this runs on every header word.
+	var w uint64
 	for i, c := range t {
 		if c >= 'a' && c <= 'z' {
 			c -= 'a' - 'A'
 		} else if c < 'A' || c > 'Z' {
 			return lvlNone
 		}
-		u[i] = c
+		if i < 8 {
+			w |= uint64(c) << (8 * (7 - i))
+		}
 	}
 	if len(t) == 1 {
 		if !single {
 			return lvlNone
 		}
-		switch u[0] {
+		switch byte(w >> 56) {
 		case 'V':
 			return lvlTrace
 		case 'D':
@@ -111,26 +115,45 @@ func levelWord(t []byte, single bool) uint8 {
 		}
 		return lvlNone
 	}
-	switch string(u[:len(t)]) {
-	case "TRACE", "TRC", "VERBOSE", "FINEST", "FINER":
-		return lvlTrace
-	case "DEBUG", "DBG", "FINE":
-		return lvlDebug
-	case "INFO", "INF", "INFORMATION", "CONFIG":
-		return lvlInfo
-	case "NOTICE":
-		return lvlNotice
-	case "WARN", "WARNING", "WRN":
-		return lvlWarn
-	case "ERROR", "ERR", "SEVERE":
-		return lvlError
-	case "CRIT", "CRITICAL", "ALERT":
-		return lvlCritical
-	case "FATAL", "FTL", "EMERG", "EMERGENCY", "PANIC":
-		return lvlFatal
+	if len(t) > 8 {
+		// INFORMATION and EMERGENCY: the packed prefix and the rest.
+		switch {
+		case w == pack("INFORMAT") && len(t) == 11 && (t[8]|0x20) == 'i' && (t[9]|0x20) == 'o' && (t[10]|0x20) == 'n':
+			return lvlInfo
+		case w == pack("EMERGENC") && len(t) == 9 && (t[8]|0x20) == 'y':
+			return lvlFatal
+		}
+		return lvlNone
 	}
-	return lvlNone
+	return levelByWord[w]
 }
+
+func pack(s string) (w uint64) {
+	for i := 0; i < len(s) && i < 8; i++ {
+		w |= uint64(s[i]) << (8 * (7 - i))
+	}
+	return w
+}
+
+// levelByWord maps packed level words (see levelWord) to levels.
+var levelByWord = func() map[uint64]uint8 {
+	m := map[uint64]uint8{}
+	for l, words := range map[uint8][]string{
+		lvlTrace:    {"TRACE", "TRC", "VERBOSE", "FINEST", "FINER"},
+		lvlDebug:    {"DEBUG", "DBG", "FINE"},
+		lvlInfo:     {"INFO", "INF", "CONFIG"},
+		lvlNotice:   {"NOTICE"},
+		lvlWarn:     {"WARN", "WARNING", "WRN"},
+		lvlError:    {"ERROR", "ERR", "SEVERE"},
+		lvlCritical: {"CRIT", "CRITICAL", "ALERT"},
+		lvlFatal:    {"FATAL", "FTL", "EMERG", "PANIC"},
+	} {
+		for _, w := range words {
+			m[pack(w)] = l
+		}
+	}
+	return m
+}()
 
 // timeish reports whether t is made of digits and the punctuation of
 // dates, times and numbers ("2015-10-18", "18:01:47,978", "081109", "1702",
@@ -196,16 +219,16 @@ const maxHeaderFields = 12
 // bracketEnd returns the index just past the "]" closing the "[" at b[0]
 // (brackets nest, as in Zookeeper's "[QuorumPeer[myid=1]/...]"), or -1.
 func bracketEnd(b []byte) int {
-	depth := 0
-	for i := 0; i < len(b) && i < 512; i++ {
-		switch b[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
+	depth, i := 0, 0
+	for i < 512 {
+		j := bytes.IndexByte(b[i:], ']')
+		if j < 0 {
+			return -1
+		}
+		depth += bytes.Count(b[i:i+j], []byte{'['}) - 1
+		i += j + 1
+		if depth <= 0 {
+			return i
 		}
 	}
 	return -1

@@ -35,6 +35,10 @@ func TestSplitHeader(t *testing.T) {
 		{"2024-05-01T10:00:00.123Z ERROR server: listen failed: address in use", "listen failed: address in use", "ERROR"},
 		{"2024-05-01T10:00:00Z [WARNING] disk 91% full", "disk 91% full", "WARN"},
 		{"2024-05-01 10:00:00 | critical | queue stuck", "queue stuck", "CRITICAL"},
+		{"2024-05-01 10:00:00 EMERGENCY power lost", "power lost", "FATAL"},
+		{"2024-05-01 10:00:00 <Information> started", "started", "INFO"},
+		{"2024-05-01 10:00:00 INFORMATICS started", "INFORMATICS started", ""},
+		{"2024-05-01 10:00:00 trc: x", "x", "TRACE"},
 		// No header: the line is all message, and a word is never a level
 		// unless it is one.
 		{"connection reset by peer", "connection reset by peer", ""},
