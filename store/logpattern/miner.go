@@ -157,6 +157,9 @@ func (m *Miner) Add(line []byte) (id int, level string) {
 // tokenize fills m.buf with the masked message, tokens separated by one
 // space, and m.toks with the tokens' spans in it.
 func (m *Miner) tokenize(msg []byte) {
+	if need := 4*len(msg) + 8; cap(m.buf) < need {
+		m.buf = make([]byte, 0, need)
+	}
 	buf, toks := m.buf[:0], m.toks[:0]
 	for i := 0; ; {
 		for i < len(msg) && isSpace(msg[i]) {
