@@ -47,13 +47,16 @@
 //     names, one level word (log4j, syslog, Python, slog and zerolog
 //     spellings, logcat's single letters after another field), bracketed
 //     fields ("[main]", "[Sun Dec 04 04:47:44 2005]", "[notice]", nested
-//     brackets), and lone "-" or "|". Then, after a time and no level,
+//     brackets), glog's "I0501" first field, and lone "-" or "|". A line
+//     with no level there may carry one as logfmt's level=warn or JSON's
+//     "level":"warn" (also lvl, severity). Then, after a time and no level,
 //     syslog's host before "PROGRAM[PID]:"; then one component token ending
 //     in ":" ("sshd[24200]:", "dfs.DataNode$PacketResponder:"). The rest is
 //     the message. The component is header because one message logged by
 //     several programs is one kind of line (and loghub's ground truth says
 //     so).
-//   - Masking, per whitespace token of the message: each run of letters and
+//   - Tokens are split at white space and after JSON's `,"` (one token per
+//     field of a JSON line). Masking, per token: each run of letters and
 //     digits that holds a digit is <*> (numbers, hex, ids, the parts of IPs,
 //     times, UUIDs, durations; "blk_-123" is "blk_<*>", "uid=0" is
 //     "uid=<*>"), a sign before a number is part of it, a store/pii
@@ -65,7 +68,8 @@
 //     their first two tokens (a token with <*> goes to the wildcard child,
 //     as does the 101st distinct token at a node) to a leaf, and join the
 //     leaf's template they share the most tokens with if that share is at
-//     least 0.75; the differing tokens become <*> (keeping a common "key=").
+//     least 0.75; the differing tokens become <*> (keeping a common "key="
+//     or `"key":`).
 //     Otherwise the line starts a pattern. 0.75 is the middle of the range
 //     (0.65 to 0.85) where the loghub accuracy table stays above target.
 //   - Cache: the hash of a line's level and masked tokens maps to the

@@ -288,6 +288,8 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 			}
 		case seen&hOther != 0 || len(t) > 13:
 			goto body
+		case fields == 0 && len(t) == 5 && seen == hLetter|hDigit && lvl == lvlNone && glogLevel(t) != lvlNone:
+			lvl = glogLevel(t) // glog and klog: "I0501 10:00:00.123456 ..."
 		default:
 			if l := levelWord(t, fields > 0); l != lvlNone && lvl == lvlNone {
 				lvl = l
@@ -447,4 +449,24 @@ func keyedValue(b []byte, start, end int) uint8 {
 		e++
 	}
 	return levelWord(rest[:e], true)
+}
+
+// glogLevel is the level of glog's "Lmmdd" first field, or lvlNone.
+func glogLevel(t []byte) uint8 {
+	for _, c := range t[1:] {
+		if !isDigit(c) {
+			return lvlNone
+		}
+	}
+	switch t[0] {
+	case 'I':
+		return lvlInfo
+	case 'W':
+		return lvlWarn
+	case 'E':
+		return lvlError
+	case 'F':
+		return lvlFatal
+	}
+	return lvlNone
 }

@@ -186,6 +186,13 @@ func appendMaskedFast(dst, msg []byte, i int) (out []byte, end int, names bool) 
 				dots++
 			case '/':
 				slashes++
+			case ',':
+				if i+1 < len(msg) && msg[i+1] == '"' {
+					// JSON's `,"key":` starts a token, so a JSON line is
+					// one token per field, not one for the whole line.
+					dst[n] = c
+					return dst[:n+1], i + 1, dots >= 2 || slashes >= 2
+				}
 			case '-', '+':
 				if i+1 < len(msg) && isDigit(msg[i+1]) && (i == start || !isAlnum(msg[i-1])) {
 					k = 2 // a signed number

@@ -323,9 +323,23 @@ func (m *Miner) insertPath(lvl uint8, n int) *node {
 	return nd
 }
 
+// keyEnd returns the length of a token's key part, through "=" (logfmt)
+// or `":` (JSON), or 0.
+func keyEnd(t string) int {
+	for i := 0; i < len(t); i++ {
+		switch {
+		case t[i] == '=' && i > 0:
+			return i + 1
+		case t[i] == '"' && i > 1 && i+1 < len(t) && t[i+1] == ':':
+			return i + 2
+		}
+	}
+	return 0
+}
+
 // generalize turns the template's tokens that differ from the line's into
-// <*>, keeping a common "key=" so "user=root" and "user=bob" give
-// "user=<*>".
+// <*>, keeping a common key so "user=root" and "user=bob" give "user=<*>"
+// and `"user":"bob"` and `"user":"eve"` give `"user":<*>`.
 func (m *Miner) generalize(c *cluster) {
 	for i, t := range c.tmpl {
 		l := m.tok(i)
@@ -333,8 +347,8 @@ func (m *Miner) generalize(c *cluster) {
 			continue
 		}
 		c.tmpl[i] = Wildcard
-		if k := strings.IndexByte(t, '='); k > 0 && k < len(l) && l[k] == '=' && t[:k] == string(l[:k]) {
-			c.tmpl[i] = t[:k+1] + Wildcard
+		if k := keyEnd(t); k > 0 && k <= len(l) && t[:k] == string(l[:k]) {
+			c.tmpl[i] = t[:k] + Wildcard
 		}
 	}
 }

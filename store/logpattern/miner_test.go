@@ -50,6 +50,8 @@ func TestSplitHeader(t *testing.T) {
 		{`sublevel=info x=1`, `sublevel=info x=1`, ""},
 		{`bevel=info x=1`, `bevel=info x=1`, ""},
 		{`x=1 Level=Error`, `x=1 Level=Error`, "ERROR"},
+		{"E0501 10:00:01.123456   12345 server.go:99] Failed to sync: timeout", "server.go:99] Failed to sync: timeout", "ERROR"},
+		{"E0501x is not glog", "E0501x is not glog", ""},
 		{"", "", ""},
 		{"   \r\n", "", ""},
 	}
@@ -85,9 +87,12 @@ func TestMiner_Masking(t *testing.T) {
 		{"attempt_1445144423722_0020_m_000000_0 is : 0.19158794", "attempt_<*>_m_<*> is : <*>"},
 		{"at Sun Jun 14 15:16:01 2005", "at <*> <*> <*> <*> <*>"},
 		{"boot = -15, init = 55", "boot = <*>, init = <*>"},
+		{`{"ts":1,"level":"info","msg":"login","user":"alice"}` + "\n" + `{"ts":2,"level":"info","msg":"login","user":"bob"}`,
+			`{"ts":<*>, "level":"info", "msg":"login", "user":<*>`},
+		{"a b x=1 user=root\na b x=2 user=bob", "a b x=<*> user=<*>"},
 	}
 	for _, tt := range tests {
-		if got := templateOf(tt.line); got != tt.template {
+		if got := templateOf(strings.Split(tt.line, "\n")...); got != tt.template {
 			t.Errorf("template of %q = %q, want %q", tt.line, got, tt.template)
 		}
 	}
