@@ -65,7 +65,7 @@ func TestServe_OneOfEach(t *testing.T) {
 	}{
 		{"list_issues", map[string]any{}, "1 issue\n"},
 		{"list_all_log_files", map[string]any{}, "1 log file\n"},
-		{"list_all_log_files", map[string]any{}, "1 line "},
+		{"list_all_log_files", map[string]any{}, ": 1 line,"},
 		{"search_logs", map[string]any{"pattern": "failed"}, "1 match in 1 log file searched"},
 		{"get_log_file_content", map[string]any{"log_file_id": logID}, "1 secret/personal value replaced"},
 	}
