@@ -778,8 +778,11 @@ func (w *Watcher) route(rel string) string {
 }
 
 func (w *Watcher) logResult(res Result, rel string) {
-	attrs := []any{"file", rel, "issue", res.IssueID, "kind", res.Kind, "bytes", res.Bytes,
+	attrs := []any{"file", rel, "issue", res.IssueID, "kind", res.Kind, "bytes", res.Size,
 		"ms", res.Duration.Milliseconds(), "outcome", string(res.Outcome)}
+	if res.Bytes != 0 && res.Bytes != res.Size {
+		attrs = append(attrs, "stored_bytes", res.Bytes) // a .gz log's text
+	}
 	if res.ID != "" {
 		attrs = append(attrs, "id", res.ID)
 	}
@@ -796,7 +799,11 @@ func (w *Watcher) logResult(res Result, rel string) {
 	case outcomeVanished:
 		w.log.Info("vanished before ingest", "file", rel)
 	case outcomeChanged:
-		w.log.Info("changed while being ingested; will take it again once it settles", "file", rel)
+		attrs := []any{"file", rel, "bytes", res.Size}
+		if res.Error != "" {
+			attrs = append(attrs, "reason", res.Error)
+		}
+		w.log.Info("changed while being ingested; nothing stored; will take it again once it settles", attrs...)
 	}
 }
 
