@@ -92,10 +92,6 @@ func (c *sourceCheck) CheckSource() error {
 		return fmt.Errorf("it shrank to %d bytes after %d were read (truncated in place: a copytruncate rotation?)", now.size, c.read)
 	case c.read < c.sig.size:
 		return fmt.Errorf("%d of its %d bytes could be read (truncated, then regrown?)", c.read, c.sig.size)
-	case !c.allowAppend && (now.size != c.sig.size || c.read != c.sig.size):
-		return fmt.Errorf("it grew from %d to %d bytes while it was read (still being written)", c.sig.size, now.size)
-	case !c.allowAppend && !now.mtime.Equal(c.sig.mtime):
-		return errors.New("it was written to while it was read")
 	}
 	if pfi, err := os.Lstat(c.path); err == nil && !os.SameFile(pfi, fi) {
 		// Renamed away (a rotation to .2) is fine: the bytes read are the
@@ -115,6 +111,12 @@ func (c *sourceCheck) CheckSource() error {
 		if !bytes.Equal(got, want) {
 			return fmt.Errorf("its bytes at offset %d changed while it was read", b.off)
 		}
+	}
+	switch {
+	case !c.allowAppend && (now.size != c.sig.size || c.read != c.sig.size):
+		return fmt.Errorf("it grew from %d to %d bytes while it was read (still being written)", c.sig.size, now.size)
+	case !c.allowAppend && !now.mtime.Equal(c.sig.mtime):
+		return errors.New("it was written to while it was read")
 	}
 	return nil
 }
