@@ -173,7 +173,8 @@ type Watcher struct {
 type item struct {
 	path, root string
 	sig        fileSig   // size and mtime when last looked at
-	since      time.Time // when it was last seen to change (zero: long ago)
+	looked     time.Time // when sig was taken
+	since      time.Time // when it last changed (zero: long ago): the settle clock's start
 	due        time.Time // when to look again
 	state      itemState
 	attempts   int // failed tries that may help to retry
@@ -379,9 +380,10 @@ func (w *Watcher) run() {
 	}
 }
 
-// checkInterval is how often settling files are looked at.
+// checkInterval is how often settling files are looked at: what a file
+// may wait past its settle time.
 func (w *Watcher) checkInterval() time.Duration {
-	return min(max(w.opts.Settle/4, 10*time.Millisecond), 250*time.Millisecond)
+	return min(max(w.opts.Settle/4, 10*time.Millisecond), 100*time.Millisecond)
 }
 
 // Rescan asks for a full rescan soon (it does not wait for it).
@@ -470,7 +472,33 @@ func (w *Watcher) consider(root, path string, wrote bool) {
 		return
 	}
 	now := time.Now()
-	w.items[path] = &item{path: path, root: root, sig: sig, since: now, due: now.Add(w.opts.Settle)}
+	since, _ := lastChange(sig.mtime, time.Time{}, now)
+	w.items[path] = &item{path: path, root: root, sig: sig, looked: now, since: since,
+		due: later(since.Add(w.opts.Settle), now.Add(w.checkInterval()))}
+}
+
+// lastChange is when a file last changed, as well as it can be told: its
+// mtime, when that lies within [lo, now] (lo: when it was last seen
+// unchanged); exact reports that it did. The settle clock starts there, not
+// at the look that noticed the change: otherwise a file written in place
+// (as cp does) waits twice the settle time. A coarse mtime (whole seconds:
+// FAT, some network shares) may be up to two seconds early, and one outside
+// the window is another clock's: then the look's own time is used.
+func lastChange(mtime, lo, now time.Time) (t time.Time, exact bool) {
+	switch {
+	case mtime.Nanosecond() == 0 || mtime.After(now):
+		return now, false
+	case mtime.Before(lo):
+		return lo, false
+	}
+	return mtime, true
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // scanDir watches dir and everything below it, and considers every file.
@@ -615,18 +643,20 @@ func (w *Watcher) checkSettling() {
 	type change struct {
 		it      *item
 		sig     fileSig
+		at      time.Time
 		gone    bool
 		changed bool
 	}
 	changes := make([]change, 0, len(list))
 	for _, d := range list {
+		at := time.Now()
 		fi, err := os.Lstat(d.it.path)
 		if err != nil {
 			changes = append(changes, change{it: d.it, gone: true})
 			continue
 		}
 		s := sigOf(fi)
-		changes = append(changes, change{it: d.it, sig: s, changed: s != d.sig})
+		changes = append(changes, change{it: d.it, sig: s, at: at, changed: s != d.sig})
 	}
 	now = time.Now()
 	w.mu.Lock()
@@ -639,11 +669,12 @@ func (w *Watcher) checkSettling() {
 		switch {
 		case c.gone:
 			delete(w.items, c.it.path)
-		case c.changed:
-			// Still being written: look again soon, to see it stop.
-			c.it.sig, c.it.since, c.it.due = c.sig, now, now.Add(w.checkInterval())
+		case c.changed && !w.quietSince(c.it, c.sig, c.at):
+			// Changed since the last look, and (as far as its mtime tells)
+			// not long enough ago: settle from the change and look again.
+			c.it.due = later(c.it.since.Add(w.opts.Settle), now.Add(w.checkInterval()))
 		case now.Sub(c.it.since) < w.opts.Settle:
-			c.it.due = c.it.since.Add(w.opts.Settle)
+			c.it.looked, c.it.due = c.at, c.it.since.Add(w.opts.Settle)
 		default:
 			c.it.state = ready
 			lane := laneSmall
@@ -657,6 +688,16 @@ func (w *Watcher) checkSettling() {
 	if woke {
 		w.cond.Broadcast()
 	}
+}
+
+// quietSince records a changed signature seen at time at, and reports
+// whether the file's exact mtime (and the last write event) says it has
+// not changed for Settle since: then it is ready without another look.
+// w.mu is held.
+func (w *Watcher) quietSince(it *item, sig fileSig, at time.Time) bool {
+	t, exact := lastChange(sig.mtime, it.looked, at)
+	it.sig, it.looked, it.since = sig, at, later(t, it.since)
+	return exact && at.Sub(it.since) >= w.opts.Settle
 }
 
 // work runs one worker of a lane until the watcher closes.
