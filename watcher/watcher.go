@@ -271,12 +271,22 @@ func (w *Watcher) openRoots() error {
 			return fmt.Errorf("watch %s: lock: %w", d, err)
 		}
 		if !ok {
-			return fmt.Errorf("watch %s: another tftsr-mcp watcher is running on this folder (see tftsr-mcp watch --status %s)", d, d)
+			return &LockedError{Dir: d}
 		}
 		w.unlocks = append(w.unlocks, unlock)
 		w.roots = append(w.roots, real)
 	}
 	return nil
+}
+
+// LockedError says another agent (another process, or another Watcher)
+// watches Dir: one agent per folder, so that no file is read twice.
+type LockedError struct {
+	Dir string // as given in Options.Dirs
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("watch %s: another tftsr-mcp watcher is running on this folder (see tftsr-mcp watch --status %s)", e.Dir, e.Dir)
 }
 
 func (w *Watcher) release() {
