@@ -851,10 +851,13 @@ func (w *Watcher) logResult(res Result, rel string) {
 		w.log.Info("vanished before ingest", "file", rel)
 	case outcomeChanged:
 		attrs := []any{"file", rel, "bytes", res.Size}
-		if res.Error != "" {
-			attrs = append(attrs, "reason", res.Error)
+		if res.ID != "" {
+			// Changed between the check and the commit: what was stored
+			// stood at the check; the file as it is now comes next.
+			w.log.Info("stored, then changed; will take it again once it settles", append(attrs, "id", res.ID)...)
+			break
 		}
-		w.log.Info("changed while being ingested; nothing stored; will take it again once it settles", attrs...)
+		w.log.Info("changed while being ingested; nothing stored; will take it again once it settles", append(attrs, "reason", res.Error)...)
 	}
 }
 
