@@ -179,7 +179,7 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 		return end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
 	}
 	if j.root != "" && res.sig != j.sig {
-		return end(outcomeChanged, nil)
+		return end(outcomeChanged, errors.New("it changed after it settled"))
 	}
 	head := make([]byte, sniffLen)
 	n, err := f.ReadAt(head, 0)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,14 +58,16 @@ func TestWatcher_Logrotate(t *testing.T) {
 	// >> does), so a log the watcher moved away is created anew.
 	next := 1
 	burst := func(n int) {
-		f, err := os.OpenFile(live, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var b bytes.Buffer
 		for range n {
 			fmt.Fprintf(&b, "%09d\n", next)
 			next++
+		}
+		// Open, write, close at once: a log the watcher moves away while
+		// the app holds it open would take the app's next lines with it.
+		f, err := os.OpenFile(live, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
 		}
 		if _, err := f.Write(b.Bytes()); err != nil {
 			t.Fatal(err)
@@ -75,12 +78,11 @@ func TestWatcher_Logrotate(t *testing.T) {
 	// During a read of the live log, the hook runs logrotate: a real
 	// copytruncate under the reader.
 	midRead := make(chan struct{}, 1)
-	armed := false
+	var armed atomic.Bool
 	watcher.SetDuringRead(func(p string) {
-		if p != live || !armed {
+		if p != live || !armed.CompareAndSwap(true, false) {
 			return
 		}
-		armed = false
 		rotate()
 		midRead <- struct{}{}
 	})
@@ -106,12 +108,13 @@ func TestWatcher_Logrotate(t *testing.T) {
 			rotate()
 		case 1: // pause until the watcher reads the live log, and rotate under it
 			burst(30000 + rand.IntN(10000)) // over 256 KiB: the rotation comes after the first read, mid-file
-			armed = true
+			armed.Store(true)
 			select {
 			case <-midRead:
 				torn++
 			case <-time.After(5 * time.Second):
-				t.Fatalf("round %d: the watcher did not read the quiet live log within 5s", round)
+				fi, err := os.Stat(live)
+				t.Fatalf("round %d: the watcher did not read the quiet live log within 5s (%v %v); status %+v", round, fi, err, h.w.Status())
 			}
 		case 2: // pause until the live log settles and is stored and moved
 			if waitGone(live) {
@@ -133,7 +136,10 @@ func TestWatcher_Logrotate(t *testing.T) {
 	if left := remaining(t, h.dir); len(left) > 0 {
 		t.Fatalf("files left in the folder: %v", left)
 	}
-	h.quiet(len(h.results), 700*time.Millisecond) // nothing more comes
+	h.mu.Lock()
+	reported := len(h.results)
+	h.mu.Unlock()
+	h.quiet(reported, 700*time.Millisecond) // nothing more comes
 
 	// What was moved to .ingested, by content.
 	moved := map[string]string{}
