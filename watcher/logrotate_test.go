@@ -57,22 +57,33 @@ func TestWatcher_Logrotate(t *testing.T) {
 	// The app: opens its log for each burst of lines (as a shell script's
 	// >> does), so a log the watcher moved away is created anew.
 	next := 1
-	burst := func(n int) {
+	lines := func(n int) []byte {
 		var b bytes.Buffer
 		for range n {
 			fmt.Fprintf(&b, "%09d\n", next)
 			next++
 		}
-		// Open, write, close at once: a log the watcher moves away while
-		// the app holds it open would take the app's next lines with it.
-		f, err := os.OpenFile(live, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
+		return b.Bytes()
+	}
+	// Each burst is made before the first is written: under -race making
+	// 30,000 lines takes longer than the settle time, and a pause the app
+	// did not mean would let the watcher take the log between two bursts.
+	// Open, write, close at once: a log the watcher moves away while the
+	// app holds it open would take the app's next lines with it.
+	write := func(bursts [][]byte) {
+		for i, b := range bursts {
+			if i > 0 {
+				time.Sleep(time.Duration(5+rand.IntN(30)) * time.Millisecond) // under the settle time
+			}
+			f, err := os.OpenFile(live, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(b); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
 		}
-		if _, err := f.Write(b.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
 	}
 
 	// During a read of the live log, the hook runs logrotate: a real
@@ -99,15 +110,18 @@ func TestWatcher_Logrotate(t *testing.T) {
 	const rounds = 21
 	torn, settled := 0, 0
 	for round := range rounds {
+		var bursts [][]byte
 		for range 3 + rand.IntN(4) {
-			burst(50 + rand.IntN(150))
-			time.Sleep(time.Duration(5+rand.IntN(30)) * time.Millisecond) // under the settle time
+			bursts = append(bursts, lines(50+rand.IntN(150)))
 		}
+		if round%3 == 1 {
+			bursts = append(bursts, lines(30000+rand.IntN(10000))) // over 256 KiB: the rotation comes after the first read, mid-file
+		}
+		write(bursts)
 		switch round % 3 {
 		case 0: // rotate while the app pauses briefly: the live log is not being read
 			rotate()
 		case 1: // pause until the watcher reads the live log, and rotate under it
-			burst(30000 + rand.IntN(10000)) // over 256 KiB: the rotation comes after the first read, mid-file
 			armed.Store(true)
 			select {
 			case <-midRead:
@@ -124,7 +138,7 @@ func TestWatcher_Logrotate(t *testing.T) {
 			}
 		}
 	}
-	lines := next - 1
+	total := next - 1
 	// The app is done: its last lines settle and are stored too.
 	if !waitGone(live) {
 		t.Fatal("the last live log was not taken")
@@ -150,7 +164,7 @@ func TestWatcher_Logrotate(t *testing.T) {
 		}
 		return nil
 	})
-	seen := make([]int, lines+1)
+	seen := make([]int, total+1)
 	stored := byTitle(t, db, h.issue).LogFiles
 	rotations := 0
 	for _, lf := range stored {
@@ -164,7 +178,7 @@ func TestWatcher_Logrotate(t *testing.T) {
 		prev := 0
 		for i, l := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
 			n, err := strconv.Atoi(l)
-			if err != nil || len(l) != 9 || n < 1 || n > lines || (i > 0 && n != prev+1) {
+			if err != nil || len(l) != 9 || n < 1 || n > total || (i > 0 && n != prev+1) {
 				t.Fatalf("log %s (%s): line %d is %q after %d: not a run of whole consecutive lines", lf.ID, lf.FileName, i+1, l, prev)
 			}
 			seen[n]++
@@ -175,7 +189,7 @@ func TestWatcher_Logrotate(t *testing.T) {
 		}
 	}
 	var lost, doubled []int
-	for n := 1; n <= lines; n++ {
+	for n := 1; n <= total; n++ {
 		switch {
 		case seen[n] == 0:
 			lost = append(lost, n)
@@ -198,5 +212,5 @@ func TestWatcher_Logrotate(t *testing.T) {
 	}
 	slices.Sort(names)
 	t.Logf("%d rounds, %d lines: %d logs stored (%d rotated copies; %d rotations during a read of the live log, %d live logs settled); names %v",
-		rounds, lines, len(stored), rotations, torn, settled, slices.Compact(names))
+		rounds, total, len(stored), rotations, torn, settled, slices.Compact(names))
 }
