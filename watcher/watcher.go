@@ -17,11 +17,15 @@
 // an event-queue overflow and when a new subfolder appears (right after its
 // watch is added, since files created before the watch raise no event).
 // With Poll there are no events at all. A file is taken once its size and
-// mtime have not changed for Settle; a path already tracked, queued or in
-// flight is never queued again.
+// mtime have not changed for Settle, counted from its last change (its
+// mtime or last write event, not the look that saw it); a path already
+// tracked, queued or in flight is never queued again.
 //
 // # After ingest
 //
+// Just before the store commits, it asks the watcher whether the file
+// still holds what was read (torn.go); a file truncated, rewritten,
+// replaced or grown under the reader is not committed but settled again.
 // The store commits first; only then is the original moved to
 // DIR/.ingested/<YYYY-MM-DD>/<path> (or deleted). A duplicate (the same
 // bytes already on that issue: the store dedups by SHA-256 per issue) is a
@@ -487,30 +491,6 @@ func (w *Watcher) consider(root, path string, wrote bool) {
 		due: later(since.Add(w.opts.Settle), now.Add(w.checkInterval()))}
 }
 
-// lastChange is when a file last changed, as well as it can be told: its
-// mtime, when that lies within [lo, now] (lo: when it was last seen
-// unchanged); exact reports that it did. The settle clock starts there, not
-// at the look that noticed the change: otherwise a file written in place
-// (as cp does) waits twice the settle time. A coarse mtime (whole seconds:
-// FAT, some network shares) may be up to two seconds early, and one outside
-// the window is another clock's: then the look's own time is used.
-func lastChange(mtime, lo, now time.Time) (t time.Time, exact bool) {
-	switch {
-	case mtime.Nanosecond() == 0 || mtime.After(now):
-		return now, false
-	case mtime.Before(lo):
-		return lo, false
-	}
-	return mtime, true
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
 // scanDir watches dir and everything below it, and considers every file.
 // The walk comes after the watch, so a file created in between is seen by
 // one or the other.
@@ -698,16 +678,6 @@ func (w *Watcher) checkSettling() {
 	if woke {
 		w.cond.Broadcast()
 	}
-}
-
-// quietSince records a changed signature seen at time at, and reports
-// whether the file's exact mtime (and the last write event) says it has
-// not changed for Settle since: then it is ready without another look.
-// w.mu is held.
-func (w *Watcher) quietSince(it *item, sig fileSig, at time.Time) bool {
-	t, exact := lastChange(sig.mtime, it.looked, at)
-	it.sig, it.looked, it.since = sig, at, later(t, it.since)
-	return exact && at.Sub(it.since) >= w.opts.Settle
 }
 
 // work runs one worker of a lane until the watcher closes.
