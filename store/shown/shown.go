@@ -1,0 +1,102 @@
+// Package shown is about text as a model is shown it: redacted, with the
+// pseudonyms of earlier redactions kept as they are. It decides what a
+// search may match in redacted mode: only bytes the answer would show.
+package shown
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/tftsr/tftsr-mcp/store/pii"
+)
+
+// tokenRE is a pseudonym as pii.Redactor writes it: "[KIND:hex]".
+var tokenRE = regexp.MustCompile(`\[[A-Z][A-Z0-9_]*:[0-9a-f]{` + strconv.Itoa(pii.PseudonymHexLen) + `}\]`)
+
+// patternTokenRE finds a pseudonym inside a search pattern: either case
+// (ignore_case searches are typed carelessly) and with the brackets
+// escaped or not (a regex must escape them).
+var patternTokenRE = regexp.MustCompile(`(?i)\\?\[([a-z][a-z0-9_]*):([0-9a-f]{` + strconv.Itoa(pii.PseudonymHexLen) + `})\\?\]`)
+
+// Redact returns text with every detected value replaced by its pseudonym,
+// leaving the pseudonyms already in it alone: redacting shown text again
+// is a no-op, so a second pass (the server's last one, over everything it
+// sends) never turns "[PHONE_NUMBER:0123456789]" into a pseudonym of a
+// pseudonym and breaks correlation.
+func Redact(r *pii.Redactor, text string) string {
+	if text == "" {
+		return text
+	}
+	out, _ := redact(r, []byte(text))
+	return string(out)
+}
+
+// Found returns the kinds of the values detected in text outside the
+// pseudonyms it holds, in order, or nil.
+func Found(r *pii.Redactor, text string) []pii.Kind {
+	_, spans := redact(r, []byte(text))
+	var kinds []pii.Kind
+	for _, s := range spans {
+		kinds = append(kinds, s.Kind)
+	}
+	return kinds
+}
+
+func redact(r *pii.Redactor, text []byte) ([]byte, []pii.Span) {
+	locs := tokenRE.FindAllIndex(text, -1)
+	if len(locs) == 0 {
+		return r.Redact(text)
+	}
+	// Pseudonyms are masked with spaces, which separate values in every
+	// syntax the detector knows, so neither a token nor its neighbours
+	// are read as part of a value.
+	masked := append([]byte(nil), text...)
+	for _, l := range locs {
+		for i := l[0]; i < l[1]; i++ {
+			masked[i] = ' '
+		}
+	}
+	_, spans := r.Redact(masked)
+	if len(spans) == 0 {
+		return text, nil
+	}
+	out := make([]byte, 0, len(text))
+	pos := 0
+	for _, s := range spans {
+		if int(s.Start) < pos {
+			continue
+		}
+		out = append(out, text[pos:s.Start]...)
+		out = append(out, s.Replacement...)
+		pos = int(s.End)
+	}
+	return append(out, text[pos:]...), spans
+}
+
+// IsToken reports whether s is exactly one pseudonym.
+func IsToken(s string) bool {
+	l := tokenRE.FindStringIndex(s)
+	return l != nil && l[0] == 0 && l[1] == len(s)
+}
+
+// Tokens returns the pseudonyms a search pattern names, in the form the
+// redactor writes them ("[IPV4:7f3a9c01d2]"), each once.
+func Tokens(pattern string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range patternTokenRE.FindAllStringSubmatch(pattern, -1) {
+		t := "[" + strings.ToUpper(m[1]) + ":" + strings.ToLower(m[2]) + "]"
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Kind returns the kind a pseudonym names ("[IPV4:...]" -> ipv4).
+func Kind(token string) pii.Kind {
+	k, _, _ := strings.Cut(strings.TrimPrefix(token, "["), ":")
+	return pii.Kind(strings.ToLower(k))
+}

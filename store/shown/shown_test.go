@@ -1,0 +1,60 @@
+package shown
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tftsr/tftsr-mcp/store/pii"
+)
+
+func testRedactor() *pii.Redactor { return pii.NewRedactor(nil, []byte(strings.Repeat("k", 32))) }
+
+func TestRedact_Idempotent(t *testing.T) {
+	r := testRedactor()
+	for _, in := range []string{
+		"client 10.1.2.3 said hi to alice@example.com",
+		"call +1 415 555 0100 password=hunter2secret",
+		"token=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB at 192.168.7.9",
+		"plain text, nothing here",
+	} {
+		once := Redact(r, in)
+		if twice := Redact(r, once); twice != once {
+			t.Errorf("Redact(Redact(%q)):\n got %q\nwant %q", in, twice, once)
+		}
+	}
+}
+
+func TestRedact_KeepsPhoneShapedToken(t *testing.T) {
+	r := testRedactor()
+	tok := "[PHONE_NUMBER:0123456789]"
+	if got := Redact(r, "see "+tok+" and 10.9.8.7"); !strings.HasPrefix(got, "see "+tok+" and [IPV4:") {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	got := Tokens(`host \[ipv4:A947669223\] or [IPV4:a947669223] [EMAIL:0000000000]`)
+	want := []string{"[IPV4:a947669223]", "[EMAIL:0000000000]"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Tokens = %q, want %q", got, want)
+	}
+	if Kind(want[0]) != pii.KindIPv4 {
+		t.Errorf("Kind = %q", Kind(want[0]))
+	}
+	if !IsToken(want[1]) || IsToken("x"+want[1]) {
+		t.Error("IsToken")
+	}
+}
+
+func TestFound(t *testing.T) {
+	r := testRedactor()
+	if k := Found(r, "10.1.2.3"); len(k) != 1 || k[0] != pii.KindIPv4 {
+		t.Errorf("Found(ip) = %v", k)
+	}
+	if k := Found(r, "[IPV4:a947669223]"); k != nil {
+		t.Errorf("Found(token) = %v", k)
+	}
+	if k := Found(r, "connection refused"); k != nil {
+		t.Errorf("Found(text) = %v", k)
+	}
+}
