@@ -44,6 +44,12 @@ func (db *DB) newShownSearch(ctx context.Context, q SearchQuery, m *logMatcher) 
 	}
 	toks := shown.Tokens(q.Pattern)
 	if len(toks) == 0 {
+		if shown.MentionsToken(q.Pattern) {
+			// It matches pseudonyms of values not named: only the
+			// redacted text can tell which lines.
+			all := &logMatcher{all: true}
+			return &shownSearch{r: r, cand: all, unscanned: all}, nil
+		}
 		return &shownSearch{r: r, cand: m, unscanned: m}, nil
 	}
 	var values []string
@@ -101,13 +107,7 @@ func (s *logSearch) shownMatches(done <-chan struct{}, j searchJob, d []byte, lo
 	buf, off, wide := d, 0, false
 	widen := func() {
 		wide = true
-		var prev, next []byte
-		if j.i > 0 {
-			prev, _ = j.t.load(j.i-1, nil)
-		}
-		if j.i+1 < len(j.t.chunks) {
-			next, _ = j.t.load(j.i+1, nil)
-		}
+		prev, next := s.neighbours(j)
 		if len(prev) == 0 && len(next) == 0 {
 			return
 		}
@@ -163,6 +163,36 @@ func (s *logSearch) shownMatches(done <-chan struct{}, j searchJob, d []byte, lo
 		out = out[:s.q.MaxMatches]
 	}
 	return out
+}
+
+// neighbours returns the chunks before and after chunk j. A neighbour
+// that begins (or ends) inside a line, cut at LogChunkMax, comes with the
+// redaction context of the chunk beyond it: a context line taken from it
+// may hold the part of a value that began there.
+func (s *logSearch) neighbours(j searchJob) (prev, next []byte) {
+	t := j.t
+	load := func(i int) []byte {
+		b, err := t.load(i, nil)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	if i := j.i - 1; i >= 0 {
+		prev = load(i)
+		if i > 0 && t.chunks[i].lineOff > 0 {
+			far := load(i - 1)
+			prev = append(far[max(0, len(far)-searchRedactBefore):len(far):len(far)], prev...)
+		}
+	}
+	if i := j.i + 1; i < len(t.chunks) {
+		next = load(i)
+		if i+1 < len(t.chunks) && len(next) > 0 && next[len(next)-1] != '\n' {
+			far := load(i + 1)
+			next = append(next, far[:min(len(far), searchRedactAfter)]...)
+		}
+	}
+	return prev, next
 }
 
 // window returns the bytes redacted for a candidate line [ls, le) of buf:

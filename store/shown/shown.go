@@ -95,6 +95,20 @@ func Tokens(pattern string) []string {
 	return out
 }
 
+// kindPrefixRE is the start of a pseudonym of any kind, as a pattern may
+// write it: "[IPV4:" or, in a regex, "\[IPV4:".
+var kindPrefixRE = func() *regexp.Regexp {
+	var names []string
+	for _, k := range pii.Kinds() {
+		names = append(names, regexp.QuoteMeta(strings.ToUpper(string(k))))
+	}
+	return regexp.MustCompile(`(?i)\\?\[(?:` + strings.Join(names, "|") + `):`)
+}()
+
+// MentionsToken reports whether a pattern names the start of a pseudonym
+// ("[IPV4:"), so that it may match text only redaction produces.
+func MentionsToken(pattern string) bool { return kindPrefixRE.MatchString(pattern) }
+
 // Kind returns the kind a pseudonym names ("[IPV4:...]" -> ipv4).
 func Kind(token string) pii.Kind {
 	k, _, _ := strings.Cut(strings.TrimPrefix(token, "["), ":")

@@ -58,3 +58,13 @@ func TestFound(t *testing.T) {
 		t.Errorf("Found(text) = %v", k)
 	}
 }
+
+func TestMentionsToken(t *testing.T) {
+	for p, want := range map[string]bool{
+		`\[IPV4:[0-9a-f]+\]`: true, "[email:": true, "[IPV4": false, "status=503": false, "[ERROR]": false,
+	} {
+		if got := MentionsToken(p); got != want {
+			t.Errorf("MentionsToken(%q) = %v", p, got)
+		}
+	}
+}
