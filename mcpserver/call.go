@@ -220,13 +220,13 @@ func (c *call) wantRaw() error {
 	return nil
 }
 
-// redact is the choke point for evidence text.
+// redact redacts a text where it is built (the last pass, outgoing.go,
+// redacts everything again on the way out).
 func (c *call) redact(text string) string {
 	if c.raw || text == "" {
 		return text
 	}
-	out, _ := c.server.redactor.Redact([]byte(text))
-	return string(out)
+	return c.server.shownText(text)
 }
 
 // result is a structured result with its text rendering, the text cut at a

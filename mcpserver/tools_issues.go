@@ -352,7 +352,8 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 	if err != nil {
 		return nil, err
 	}
-	hits, err := s.db.SearchIssues(ctx, q, int(limit))
+	// Matched as shown: the FTS index holds raw text (no oracle).
+	hits, err := s.db.SearchIssuesRedacted(ctx, s.redactor, q, int(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -363,7 +364,7 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 		io := c.issueOut(h.Issue)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, h.ID)
-		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, c.redact(h.Snippet))
+		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, h.Snippet)
 	}
 	return c.result(out, sb.String()), nil
 }

@@ -209,6 +209,7 @@ func (s *Server) attachmentFilter(c *call) (store.AttachmentFilter, error) {
 	f.Limit = int(limit)
 	f.Search = c.str("search")
 	f.Cursor = c.str("cursor")
+	f.Redactor = s.redactor // names and titles are matched as shown (no oracle)
 	return f, nil
 }
 
