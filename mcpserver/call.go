@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // call is one tool call: its arguments, and what the audit entry records.
@@ -227,6 +228,15 @@ func (c *call) redact(text string) string {
 		return text
 	}
 	return c.server.shownText(text)
+}
+
+// redactName is redact for a file name or a title, whose words are often
+// joined by "-" or "_" (shown.Name).
+func (c *call) redactName(name string) string {
+	if c.raw || name == "" {
+		return name
+	}
+	return shown.Name(c.server.redactor, name)
 }
 
 // result is a structured result with its text rendering, the text cut at a

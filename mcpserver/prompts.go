@@ -73,11 +73,11 @@ func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string
 	}
 	fmt.Fprintf(&sb, "\n## Log files (%d)\n", len(d.LogFiles))
 	for _, lf := range d.LogFiles {
-		fmt.Fprintf(&sb, "- %s: %s, %d lines, %d bytes, uploaded %s\n", lf.ID, c.redact(lf.FileName), lf.LineCount, lf.FileSize, lf.UploadedAt)
+		fmt.Fprintf(&sb, "- %s: %s, %d lines, %d bytes, uploaded %s\n", lf.ID, c.redactName(lf.FileName), lf.LineCount, lf.FileSize, lf.UploadedAt)
 	}
 	fmt.Fprintf(&sb, "\n## Screenshots (%d)\n", len(d.Images))
 	for _, a := range d.Images {
-		fmt.Fprintf(&sb, "- %s: %s, %dx%d, uploaded %s\n", a.ID, c.redact(a.FileName), a.Width, a.Height, a.UploadedAt)
+		fmt.Fprintf(&sb, "- %s: %s, %dx%d, uploaded %s\n", a.ID, c.redactName(a.FileName), a.Width, a.Height, a.UploadedAt)
 	}
 	if len(d.Steps) > 0 {
 		sb.WriteString("\n## 5-Whys so far\n")

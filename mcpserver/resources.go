@@ -151,8 +151,8 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 			return
 		}
 		for _, lf := range p.LogFiles {
-			r := mcp.NewResource("tftsr://logs/"+lf.ID, c.redact(lf.FileName),
-				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", c.redact(lf.IssueTitle), lf.LineCount, lf.UploadedAt)),
+			r := mcp.NewResource("tftsr://logs/"+lf.ID, c.redactName(lf.FileName),
+				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", c.redactName(lf.IssueTitle), lf.LineCount, lf.UploadedAt)),
 				mcp.WithMIMEType("text/plain"))
 			res.Resources = append(res.Resources, r)
 		}
@@ -169,8 +169,8 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 		return
 	}
 	for _, a := range p.Images {
-		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, c.redact(a.FileName),
-			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", c.redact(a.IssueTitle), a.Width, a.Height, a.UploadedAt)),
+		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, c.redactName(a.FileName),
+			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", c.redactName(a.IssueTitle), a.Width, a.Height, a.UploadedAt)),
 			mcp.WithMIMEType(a.MimeType)))
 	}
 	if p.NextCursor != "" {

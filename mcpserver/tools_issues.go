@@ -189,7 +189,7 @@ func (s *Server) issueTools() []toolDef {
 }
 
 func (c *call) issueOut(is store.Issue) IssueOut {
-	o := IssueOut{ID: is.ID, Title: c.redact(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
+	o := IssueOut{ID: is.ID, Title: c.redactName(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
 		Status: is.Status, Category: is.Category, Source: is.Source, CreatedAt: is.CreatedAt, UpdatedAt: is.UpdatedAt,
 		AssignedTo: is.AssignedTo, Tags: is.Tags}
 	if is.ResolvedAt != nil {
@@ -213,14 +213,37 @@ func (c *call) eventOut(e store.TimelineEvent) EventOut {
 		md = map[string]any{"value": v}
 	}
 	if !c.raw {
-		// Metadata is redacted as its JSON text, then read back.
+		// Metadata is redacted as its JSON text (a key gives its value
+		// context), read back, and each string then redacted as a name
+		// (metadata holds file names). Text that no longer parses is sent
+		// as one redacted string, never as it was.
 		b, _ := json.Marshal(md)
+		red := c.redact(string(b))
 		var back map[string]any
-		if json.Unmarshal([]byte(c.redact(string(b))), &back) == nil {
-			md = back
+		if json.Unmarshal([]byte(red), &back) != nil {
+			back = map[string]any{"value": red}
+		}
+		md = c.redactNames(back).(map[string]any)
+	}
+	// Descriptions name the files uploaded ("Log uploaded: app-10.1.2.3.log").
+	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redactName(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
+}
+
+// redactNames applies redactName to every string in a JSON value.
+func (c *call) redactNames(v any) any {
+	switch v := v.(type) {
+	case string:
+		return c.redactName(v)
+	case []any:
+		for i := range v {
+			v[i] = c.redactNames(v[i])
+		}
+	case map[string]any:
+		for k, x := range v {
+			v[k] = c.redactNames(x)
 		}
 	}
-	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redact(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
+	return v
 }
 
 // issueDetail renders an issue with its attachments, steps and timeline.

@@ -32,7 +32,7 @@ type LogSummary struct {
 // issue can be named after a customer).
 func (c *call) logSummary(lf store.LogFile) LogSummary {
 	return LogSummary{
-		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redact(lf.IssueTitle), FileName: c.redact(lf.FileName),
+		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redactName(lf.IssueTitle), FileName: c.redactName(lf.FileName),
 		FileSize: lf.FileSize, MimeType: lf.MimeType, ContentHash: lf.ContentHash,
 		UploadedAt: lf.UploadedAt, Redacted: lf.Redacted, LineCount: lf.LineCount,
 		ValidUTF8: lf.ValidUTF8, Duplicate: lf.Duplicate,
@@ -278,7 +278,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 		return nil, err
 	}
 	out := LogWindow{
-		LogFileID: id, FileName: c.redact(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
+		LogFileID: id, FileName: c.redactName(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
 		TotalLines: w.TotalLines, StartByte: w.StartByte, EndByte: w.EndByte, TotalBytes: w.TotalBytes,
 		HasMore: w.HasMore, ValidUTF8: w.ValidUTF8, Redaction: "redacted", Redactions: n,
 	}
@@ -304,7 +304,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	out.Text = text
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redact(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
+	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redactName(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
 	if n > 0 {
 		fmt.Fprintf(&sb, "; %d secrets/personal values replaced by pseudonyms", n)
 	}
@@ -411,7 +411,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	size := 0
 	seen := map[string]bool{}
 	for _, m := range res.Matches {
-		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redact(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
+		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redactName(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
 			Line: m.Line, Before: m.Before, After: m.After}
 		if h.Before == nil {
 			h.Before = []string{}

@@ -65,7 +65,7 @@ func (db *DB) SearchIssuesRedacted(ctx context.Context, r *pii.Redactor, query s
 			if h.Issue, err = scanIssue(rows, &h.Rank); err != nil {
 				return fmt.Errorf("search issues: %w", err)
 			}
-			title, desc := shown.Redact(r, h.Title), shown.Redact(r, h.Description)
+			title, desc := shown.Name(r, h.Title), shown.Redact(r, h.Description)
 			snip, ok := shownSnippet(words, title, desc)
 			if !ok {
 				continue

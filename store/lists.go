@@ -484,7 +484,7 @@ func (x *listIndex) page(lf listFilter) []string {
 	switch {
 	case lf.redactor != nil:
 		if x.redText == nil || x.redBy != lf.redactor {
-			x.redText, x.redOffs = buildText(x.entries, func(s string) string { return shown.Redact(lf.redactor, s) })
+			x.redText, x.redOffs = buildText(x.entries, func(s string) string { return shown.Name(lf.redactor, s) })
 			x.redBy = lf.redactor
 		}
 		text, offs = x.redText, x.redOffs

@@ -43,10 +43,19 @@ func Found(r *pii.Redactor, text string) []pii.Kind {
 	return kinds
 }
 
-func redact(r *pii.Redactor, text []byte) ([]byte, []pii.Span) {
+// Failed replaces a text the detector failed on: fail closed.
+const Failed = "[REDACTION_FAILED]"
+
+func redact(r *pii.Redactor, text []byte) (out []byte, spans []pii.Span) {
+	defer func() {
+		// A detector bug must not send the text unredacted.
+		if recover() != nil {
+			out, spans = []byte(Failed), []pii.Span{{Kind: "unknown"}}
+		}
+	}()
 	locs := tokenRE.FindAllIndex(text, -1)
 	if len(locs) == 0 {
-		return r.Redact(text)
+		return redactPadded(r, text)
 	}
 	// Pseudonyms are masked with spaces, which separate values in every
 	// syntax the detector knows, so neither a token nor its neighbours
@@ -57,11 +66,11 @@ func redact(r *pii.Redactor, text []byte) ([]byte, []pii.Span) {
 			masked[i] = ' '
 		}
 	}
-	_, spans := r.Redact(masked)
+	_, spans = redactPadded(r, masked)
 	if len(spans) == 0 {
 		return text, nil
 	}
-	out := make([]byte, 0, len(text))
+	out = make([]byte, 0, len(text))
 	pos := 0
 	for _, s := range spans {
 		if int(s.Start) < pos {
@@ -113,4 +122,68 @@ func MentionsToken(pattern string) bool { return kindPrefixRE.MatchString(patter
 func Kind(token string) pii.Kind {
 	k, _, _ := strings.Cut(strings.TrimPrefix(token, "["), ":")
 	return pii.Kind(strings.ToLower(k))
+}
+
+// redactPadded redacts text with a newline after it: some detector rules
+// look one byte past a keyword ("username" alone once read past the end),
+// and a line end is what logs have there.
+func redactPadded(r *pii.Redactor, text []byte) ([]byte, []pii.Span) {
+	padded := append(text[:len(text):len(text)], '\n')
+	out, spans := r.Redact(padded)
+	return out[:len(out)-1], spans
+}
+
+// Name redacts a file name or a title: Redact, then a second look with
+// the separators names use instead of spaces ("-", "_", "+", ",", "=",
+// and the dot before an extension) read as spaces, so that
+// "export-alice@corp.io-10.1.2.3.log" gives up its address and e-mail too.
+func Name(r *pii.Redactor, name string) string {
+	s := Redact(r, name)
+	if s == Failed {
+		return s
+	}
+	b := []byte(s)
+	m := append([]byte(nil), b...)
+	for _, l := range tokenRE.FindAllIndex(m, -1) {
+		for i := l[0]; i < l[1]; i++ {
+			m[i] = ' '
+		}
+	}
+	for i, c := range m {
+		switch c {
+		case '-', '_', '+', ',', '=':
+			m[i] = ' '
+		}
+	}
+	if i := strings.LastIndexByte(string(m), '.'); i > 0 && len(m)-i <= 6 && !strings.ContainsAny(string(m[i+1:]), " .") {
+		m[i] = ' '
+	}
+	out, spans := redactSafe(r, m)
+	if out == nil {
+		return Failed
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	res := make([]byte, 0, len(b))
+	pos := 0
+	for _, sp := range spans {
+		if int(sp.Start) < pos {
+			continue
+		}
+		res = append(res, b[pos:sp.Start]...)
+		res = append(res, sp.Replacement...)
+		pos = int(sp.End)
+	}
+	return string(append(res, b[pos:]...))
+}
+
+// redactSafe is redactPadded, nil on a detector panic.
+func redactSafe(r *pii.Redactor, text []byte) (out []byte, spans []pii.Span) {
+	defer func() {
+		if recover() != nil {
+			out, spans = nil, nil
+		}
+	}()
+	return redactPadded(r, text)
 }

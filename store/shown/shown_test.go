@@ -68,3 +68,27 @@ func TestMentionsToken(t *testing.T) {
 		}
 	}
 }
+
+func TestRedact_KeywordAtEnd(t *testing.T) {
+	r := testRedactor()
+	for _, in := range []string{"username", "user", "Username", "password", "password="} {
+		if got := Redact(r, in); got == Failed {
+			t.Errorf("Redact(%q) failed", in)
+		}
+	}
+}
+
+func TestName(t *testing.T) {
+	r := testRedactor()
+	in := "export-alice.smith@corp-mail.io-10.198.29.85.log"
+	got := Name(r, in)
+	if strings.Contains(got, "10.198.29.85") || strings.Contains(got, "alice") || !strings.HasSuffix(got, ".log") {
+		t.Errorf("Name(%q) = %q", in, got)
+	}
+	if again := Name(r, got); again != got {
+		t.Errorf("Name not idempotent: %q -> %q", got, again)
+	}
+	if got := Name(r, "app-server_2026-12-01.log"); got != "app-server_2026-12-01.log" {
+		t.Errorf("plain name changed: %q", got)
+	}
+}
