@@ -163,6 +163,14 @@ func shownSnippet(query []string, title, desc string) (string, bool) {
 			mark[s.at+s.n-1] |= 2
 		}
 	}
+	// Never cut a pseudonym: a snippet shows it whole or not at all.
+	toks := shown.TokenSpans(text)
+	for lo > 0 && inToken(toks, words[lo].start) {
+		lo--
+	}
+	for hi < len(words) && inToken(toks, words[hi-1].end-1) && inToken(toks, words[hi].start) {
+		hi++
+	}
 	var sb strings.Builder
 	if lo > 0 {
 		sb.WriteString("…")
@@ -170,6 +178,11 @@ func shownSnippet(query []string, title, desc string) (string, bool) {
 	pos := words[lo].start
 	if lo == 0 {
 		pos = 0
+	}
+	for _, t := range toks {
+		if t[0] < pos && pos < t[1] {
+			pos = t[0]
+		}
 	}
 	for i := lo; i < hi; i++ {
 		w := words[i]
@@ -184,9 +197,23 @@ func shownSnippet(query []string, title, desc string) (string, bool) {
 		pos = w.end
 	}
 	if hi < len(words) {
+		for _, t := range toks {
+			if t[0] < pos && pos < t[1] {
+				sb.WriteString(text[pos:t[1]])
+			}
+		}
 		sb.WriteString("…")
 	} else {
 		sb.WriteString(text[pos:])
 	}
 	return sb.String(), true
+}
+
+func inToken(toks [][]int, i int) bool {
+	for _, t := range toks {
+		if t[0] <= i && i < t[1] {
+			return true
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@
 package shown
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,16 +134,27 @@ func redactPadded(r *pii.Redactor, text []byte) ([]byte, []pii.Span) {
 	return out[:len(out)-1], spans
 }
 
-// Name redacts a file name or a title: Redact, then a second look with
-// the separators names use instead of spaces ("-", "_", "+", ",", "=",
-// and the dot before an extension) read as spaces, so that
-// "export-alice@corp.io-10.1.2.3.log" gives up its address and e-mail too.
+// Name redacts a file name or a title: Redact, then two more looks, with
+// the dot before an extension read as a space, then also the separators
+// names use instead of spaces ("-", "_", "+", ",", "="), so that
+// "export-alice@corp.io-10.1.2.3.log" gives up its e-mail and address.
 func Name(r *pii.Redactor, name string) string {
 	s := Redact(r, name)
 	if s == Failed {
 		return s
 	}
 	b := []byte(s)
+	for _, seps := range []string{"", "-_+,="} {
+		if b = nameLook(r, b, seps); b == nil {
+			return Failed
+		}
+	}
+	return string(b)
+}
+
+// nameLook redacts what detection finds in b once its pseudonyms, the
+// bytes of seps and the dot before a short extension read as spaces.
+func nameLook(r *pii.Redactor, b []byte, seps string) []byte {
 	m := append([]byte(nil), b...)
 	for _, l := range tokenRE.FindAllIndex(m, -1) {
 		for i := l[0]; i < l[1]; i++ {
@@ -150,20 +162,19 @@ func Name(r *pii.Redactor, name string) string {
 		}
 	}
 	for i, c := range m {
-		switch c {
-		case '-', '_', '+', ',', '=':
+		if strings.IndexByte(seps, c) >= 0 {
 			m[i] = ' '
 		}
 	}
-	if i := strings.LastIndexByte(string(m), '.'); i > 0 && len(m)-i <= 6 && !strings.ContainsAny(string(m[i+1:]), " .") {
+	if i := bytes.LastIndexByte(m, '.'); i > 0 && len(m)-i <= 6 && bytes.IndexAny(m[i+1:], " .") < 0 {
 		m[i] = ' '
 	}
-	out, spans := redactSafe(r, m)
-	if out == nil {
-		return Failed
+	_, spans := redactSafe(r, m)
+	if spans == nil {
+		return b
 	}
-	if len(spans) == 0 {
-		return s
+	if len(spans) == 1 && spans[0].Kind == "unknown" {
+		return nil
 	}
 	res := make([]byte, 0, len(b))
 	pos := 0
@@ -175,14 +186,18 @@ func Name(r *pii.Redactor, name string) string {
 		res = append(res, sp.Replacement...)
 		pos = int(sp.End)
 	}
-	return string(append(res, b[pos:]...))
+	return append(res, b[pos:]...)
 }
 
-// redactSafe is redactPadded, nil on a detector panic.
+// TokenSpans returns the bounds of the pseudonyms in s.
+func TokenSpans(s string) [][]int { return tokenRE.FindAllStringIndex(s, -1) }
+
+// redactSafe is redactPadded; a detector panic gives one span of kind
+// "unknown".
 func redactSafe(r *pii.Redactor, text []byte) (out []byte, spans []pii.Span) {
 	defer func() {
 		if recover() != nil {
-			out, spans = nil, nil
+			out, spans = nil, []pii.Span{{Kind: "unknown"}}
 		}
 	}()
 	return redactPadded(r, text)
