@@ -326,31 +326,48 @@ func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results cha
 		if ctx.Err() != nil {
 			continue
 		}
-		d, err := j.t.load(j.i, buf[:0])
-		if err != nil {
-			// The log was deleted since, or ctx ended: nothing to report.
-			if !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
-				s.db.log.Warn("search log chunk", "log", j.t.id, "chunk", j.i, "err", err)
-			}
+		// One slot per chunk being searched, across all searches: four
+		// hostile regexes keep GOMAXPROCS-1 cores busy, not every core.
+		select {
+		case s.db.searchSlots <- struct{}{}:
+		case <-ctx.Done():
 			continue
 		}
-		buf = d
-		r := searchDone{k: j.k, file: j.file, bytes: int64(len(d))}
-		if s.shown != nil {
-			r.matches = s.shownMatches(ctx.Done(), j, d, &low)
-		} else {
-			hay := d
-			if s.m.fold {
-				low = lowerASCII(low, d)
-				hay = low
-			}
-			r.matches = s.matches(ctx.Done(), j, d, hay)
+		r, ok := s.workChunk(ctx, j, &buf, &low)
+		<-s.db.searchSlots
+		if !ok {
+			continue
 		}
 		select {
 		case results <- r:
 		case <-ctx.Done():
 		}
 	}
+}
+
+// workChunk searches one chunk; buf and low are the worker's buffers.
+func (s *logSearch) workChunk(ctx context.Context, j searchJob, buf, low *[]byte) (searchDone, bool) {
+	d, err := j.t.load(j.i, (*buf)[:0])
+	if err != nil {
+		// The log was deleted since, or ctx ended: nothing to report.
+		if !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
+			s.db.log.Warn("search log chunk", "log", j.t.id, "chunk", j.i, "err", err)
+		}
+		return searchDone{}, false
+	}
+	*buf = d
+	r := searchDone{k: j.k, file: j.file, bytes: int64(len(d))}
+	if s.shown != nil {
+		r.matches = s.shownMatches(ctx.Done(), j, d, low)
+	} else {
+		hay := d
+		if s.m.fold {
+			*low = lowerASCII(*low, d)
+			hay = *low
+		}
+		r.matches = s.matches(ctx.Done(), j, d, hay)
+	}
+	return r, true
 }
 
 // matches returns the matches in chunk j, whose text is d.
