@@ -29,7 +29,6 @@
 package store
 
 import (
-	"runtime"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -39,6 +38,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -67,8 +67,8 @@ type DB struct {
 	// searchSlots bounds the chunks searched at once across all searches
 	// (logs_search.go), leaving a core for everything else.
 	searchSlots chan struct{}
-	audit    *auditQueue   // RecordAISend's writer (aisend.go)
-	piiScans *piiScanQueue // the ingest PII scanner (pii_spans.go)
+	audit       *auditQueue   // RecordAISend's writer (aisend.go)
+	piiScans    *piiScanQueue // the ingest PII scanner (pii_spans.go)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
