@@ -182,3 +182,20 @@ func TestOracle(t *testing.T) {
 		}
 	})
 }
+
+// Context lines of nearby matches come once, grouped as grep prints them.
+func TestSearchLogs_ContextMerge(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	issue := e.issue("merge")
+	lf := e.log(issue, "m.log", "one\nhit two\nhit three\nfour\nfive\nsix\nseven\nhit eight\nnine\n")
+	res := e.ok("search_logs", map[string]any{"pattern": "hit", "log_file_id": lf.ID, "context_lines": 1}, nil)
+	got := text(res)
+	want := "m.log-1- one\nm.log:2: hit two\nm.log:3: hit three\nm.log-4- four\n--\nm.log-7- seven\nm.log:8: hit eight\nm.log-9- nine\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("text:\n%s\nwant it to end with:\n%s", got, want)
+	}
+	out := structured[mcpserver.SearchOut](t, res)
+	if len(out.Matches) != 3 || len(out.Matches[1].Before) != 0 || len(out.Matches[0].After) != 0 {
+		t.Errorf("structured context not merged: %+v", out.Matches)
+	}
+}

@@ -410,6 +410,9 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	var sb strings.Builder
 	size := 0
 	seen := map[string]bool{}
+	// The store merged the context of nearby matches (no line twice);
+	// "--" separates groups that are not contiguous, as grep prints.
+	prevLog, prevLast := "", int64(-1)
 	for _, m := range res.Matches {
 		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redactName(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
 			Line: m.Line, Before: m.Before, After: m.After}
@@ -420,15 +423,15 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 			h.After = []string{}
 		}
 		var hb strings.Builder
+		if first := h.LineNumber - int64(len(h.Before)); ctxLines > 0 && prevLast >= 0 && (m.LogFileID != prevLog || first > prevLast+1) {
+			hb.WriteString("--\n")
+		}
 		for i, l := range h.Before {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber-int64(len(h.Before)-i), l)
 		}
 		fmt.Fprintf(&hb, "%s:%d: %s\n", h.FileName, h.LineNumber, h.Line)
 		for i, l := range h.After {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber+int64(i+1), l)
-		}
-		if ctxLines > 0 {
-			hb.WriteString("--\n")
 		}
 		// Text and structured copy both count toward the limit.
 		if size+2*hb.Len() > s.opts.MaxResultBytes-1024 {
@@ -437,6 +440,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		}
 		size += 2 * hb.Len()
 		sb.WriteString(hb.String())
+		prevLog, prevLast = m.LogFileID, h.LineNumber+int64(len(h.After))
 		out.Matches = append(out.Matches, h)
 		if !seen[m.LogFileID] {
 			seen[m.LogFileID] = true
