@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -302,4 +303,60 @@ func TestLogFile_SearchHostileRegex(t *testing.T) {
 			t.Errorf("returned %v after the start, cancelled after 200ms", d)
 		}
 	})
+}
+
+// BenchmarkSearchRedacted compares a redacted search (candidates verified
+// on redacted lines) with a raw one over 16 MB generated from the loghub
+// corpus, for a selective and a broad pattern and a pseudonym.
+func BenchmarkSearchRedacted(b *testing.B) {
+	files := loghubFiles(b)
+	db := MustOpenDB(b)
+	ctx := context.Background()
+	issue := logIssue(b, db, "bench")
+	var ids []string
+	for i, f := range files {
+		lf, err := db.UploadLogFileByContent(ctx, issue, fmt.Sprintf("g%d.log", i), bytes.NewReader(genLogBytes(b, f, int64(16<<20/len(files)), uint64(i))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, lf.ID)
+	}
+	if err := store.PIIHookWait(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	r, _ := db.Redactor(ctx)
+	// A pseudonym that occurs: the first IPv4 span's.
+	var tok string
+	err := store.LogHookQuery(ctx, db, `SELECT replacement FROM pii_spans WHERE pii_type = 'ipv4' LIMIT 1`, nil, func(scan func(...any) error) error {
+		return scan(&tok)
+	})
+	if err != nil || tok == "" {
+		b.Fatalf("no ipv4 pseudonym: %v", err)
+	}
+	for _, p := range []struct{ name, pattern string }{{"selective", "Exception"}, {"broad", "INFO"}, {"pseudonym", tok}} {
+		for _, redacted := range []bool{false, true} {
+			if !redacted && p.name == "pseudonym" {
+				continue
+			}
+			name := p.name + "/raw"
+			if redacted {
+				name = p.name + "/redacted"
+			}
+			b.Run(name, func(b *testing.B) {
+				q := store.SearchQuery{Pattern: p.pattern, MaxMatches: 100, ContextLines: 2}
+				if redacted {
+					q.Redactor = r
+				}
+				var n int
+				for b.Loop() {
+					res, err := db.SearchLogContent(ctx, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(res.Matches)
+				}
+				b.ReportMetric(float64(n), "matches")
+			})
+		}
+	}
 }
