@@ -172,6 +172,10 @@ func TestOracle(t *testing.T) {
 			t.Errorf("snippet: %s", text(res))
 		}
 	})
+	t.Run("Filters", func(t *testing.T) {
+		e.fails("list_issues", map[string]any{"tag": mail}, "pseudonym")
+		e.fails("list_issues", map[string]any{"category": ip}, "pseudonym")
+	})
 	t.Run("RawMode", func(t *testing.T) {
 		raw := newEnv(t, mcpserver.Options{AllowRaw: true})
 		ri := raw.issue("raw")

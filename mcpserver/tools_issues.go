@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // IssueOut is an issue as tools return it; its description is redacted.
@@ -349,15 +350,25 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if err != nil {
 		return nil, err
 	}
+	// Filters match text as shown (no oracle): a value that reads as a
+	// secret or personal value is refused. Any other value is shown as it
+	// is, so an exact match on it reveals nothing hidden.
+	category, tag := c.str("category"), c.str("tag")
+	for name, v := range map[string]string{"category": category, "tag": tag} {
+		if kinds := shown.Found(s.redactor, v); v != "" && len(kinds) > 0 {
+			return nil, argError("%s holds a secret or personal value (%s): filters match what is shown, so filter by the pseudonym shown in its place", name, kinds[0])
+		}
+	}
 	p, err := s.db.FindIssues(ctx, store.IssueFilter{Status: c.str("status"), Severity: c.str("severity"),
-		Category: c.str("category"), Tag: c.str("tag"), Limit: int(limit), Cursor: c.str("cursor")})
+		Category: category, Tag: tag, Limit: int(limit), Cursor: c.str("cursor")})
 	if err != nil {
 		return nil, err
 	}
-	out := IssueList{Issues: make([]IssueOut, 0, len(p.Issues)), NextCursor: p.NextCursor}
+	issues := p.Issues
+	out := IssueList{Issues: make([]IssueOut, 0, len(issues)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.Issues), "issues", p.NextCursor)
-	for _, is := range p.Issues {
+	pageHeader(&sb, len(issues), "issues", p.NextCursor)
+	for _, is := range issues {
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, is.ID)
