@@ -81,6 +81,9 @@ func (db *DB) newShownSearch(ctx context.Context, q SearchQuery, m *logMatcher) 
 	return ss, nil
 }
 
+// maxShownGroup is the most candidate lines verified in one detection.
+const maxShownGroup = 256
+
 // shownCand is a candidate line: bounds in the search buffer, number.
 type shownCand struct {
 	ls, le int
@@ -124,7 +127,7 @@ func (s *logSearch) shownMatches(done <-chan struct{}, j searchJob, d []byte, lo
 			out = s.verify(done, f, c, buf, off, group, glo, ghi, out)
 			group = group[:0]
 		}
-		return len(out) < s.q.MaxMatches
+		return len(out) < s.q.MaxMatches && !closed(done)
 	}
 	linePos, line := c.lineOff, c.firstLine
 	cm.scan(done, d, hay, func(ls, le, _, _ int) bool {
@@ -146,7 +149,9 @@ func (s *logSearch) shownMatches(done <-chan struct{}, j searchJob, d []byte, lo
 		}
 		lo, hi = max(0, lo), min(len(buf), hi)
 		sc.ls, sc.le = ls+off, le+off
-		if len(group) > 0 && lo > ghi {
+		// A group is redacted in one detection; a bounded one keeps the
+		// deadline checked between groups.
+		if len(group) > 0 && (lo > ghi || len(group) >= maxShownGroup) {
 			if !flush() {
 				return false
 			}

@@ -171,7 +171,7 @@ func TestLogFile_SearchRedactedChunkEdges(t *testing.T) {
 		}
 		lf := shownLog(t, db, "pem.log", sb.String())
 		for _, p := range []string{"MARKER-AFTER", "MARKER-BEFORE", "filler line", "tail line 00"} {
-			res, err := redactedSearch(t, db, store.SearchQuery{Pattern: p, LogFileID: lf.ID, ContextLines: 25, MaxMatches: 10_000})
+			res, err := redactedSearch(t, db, store.SearchQuery{Pattern: p, LogFileID: lf.ID, ContextLines: 25, MaxMatches: 10_000, Budget: 2 * time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
