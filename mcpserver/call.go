@@ -28,8 +28,9 @@ type call struct {
 	args   map[string]any
 	err    error
 
-	raw     bool     // redaction off for this call
-	ids     []string // ids of what was returned
+	raw     bool            // redaction off for this call
+	done    map[string]bool // texts built from redacted parts (shown)
+	ids     []string        // ids of what was returned
 	issueID string
 }
 
@@ -228,6 +229,17 @@ func (c *call) redact(text string) string {
 		return text
 	}
 	return c.server.shownText(text)
+}
+
+// shown marks text as built only from redacted parts, so the last pass
+// (outgoing.go) need not scan it again, and returns it. Use it only for
+// text whose every variable part went through redact or redactName.
+func (c *call) shown(text string) string {
+	if c.done == nil {
+		c.done = map[string]bool{}
+	}
+	c.done[text] = true
+	return text
 }
 
 // redactName is redact for a file name or a title, whose words are often

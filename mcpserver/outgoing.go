@@ -27,47 +27,63 @@ import (
 // shownText is text as a model may see it.
 func (s *Server) shownText(text string) string { return shown.Redact(s.redactor, text) }
 
-// shownToolResult redacts a tool result in place.
-func (s *Server) shownToolResult(res *mcp.CallToolResult) {
+// shownToolResult redacts a tool result in place. Texts in done were
+// built from redacted parts by the tool (c.shown) and are left as they
+// are: a large log window is not scanned twice.
+func (s *Server) shownToolResult(res *mcp.CallToolResult, done map[string]bool) {
+	p := shownPass{s: s, done: done}
 	for i, c := range res.Content {
-		res.Content[i] = s.shownContent(c)
+		res.Content[i] = p.content(c)
 	}
 	if res.StructuredContent != nil {
-		res.StructuredContent = s.shownValue(res.StructuredContent)
+		res.StructuredContent = p.value(res.StructuredContent)
 	}
 }
 
-func (s *Server) shownContent(c mcp.Content) mcp.Content {
+// shownPass is one last pass, with the texts it may skip.
+type shownPass struct {
+	s    *Server
+	done map[string]bool
+}
+
+func (p shownPass) text(t string) string {
+	if p.done[t] {
+		return t
+	}
+	return p.s.shownText(t)
+}
+
+func (p shownPass) content(c mcp.Content) mcp.Content {
 	switch c := c.(type) {
 	case mcp.TextContent:
-		c.Text = s.shownText(c.Text)
+		c.Text = p.text(c.Text)
 		return c
 	case *mcp.TextContent:
-		c.Text = s.shownText(c.Text)
+		c.Text = p.text(c.Text)
 	case mcp.EmbeddedResource:
-		c.Resource = s.shownResourceContents(c.Resource)
+		c.Resource = p.resource(c.Resource)
 		return c
 	case mcp.ResourceLink:
-		c.Name, c.Description = s.shownText(c.Name), s.shownText(c.Description)
+		c.Name, c.Description = p.text(c.Name), p.text(c.Description)
 		return c
 	}
 	return c // images and audio: bytes, not text
 }
 
-func (s *Server) shownResourceContents(rc mcp.ResourceContents) mcp.ResourceContents {
+func (p shownPass) resource(rc mcp.ResourceContents) mcp.ResourceContents {
 	switch rc := rc.(type) {
 	case mcp.TextResourceContents:
-		rc.Text = s.shownText(rc.Text)
+		rc.Text = p.text(rc.Text)
 		return rc
 	case *mcp.TextResourceContents:
-		rc.Text = s.shownText(rc.Text)
+		rc.Text = p.text(rc.Text)
 	}
 	return rc
 }
 
 // shownValue returns v (structured content) as JSON values with every
 // string, keys included, redacted.
-func (s *Server) shownValue(v any) any {
+func (p shownPass) value(v any) any {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return map[string]any{"error": "structured content could not be encoded"}
@@ -78,21 +94,21 @@ func (s *Server) shownValue(v any) any {
 	if err := dec.Decode(&out); err != nil {
 		return map[string]any{"error": "structured content could not be encoded"}
 	}
-	return s.shownJSON(out)
+	return p.json(out)
 }
 
-func (s *Server) shownJSON(v any) any {
+func (p shownPass) json(v any) any {
 	switch v := v.(type) {
 	case string:
-		return s.shownText(v)
+		return p.text(v)
 	case []any:
 		for i := range v {
-			v[i] = s.shownJSON(v[i])
+			v[i] = p.json(v[i])
 		}
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {
-			out[s.shownText(k)] = s.shownJSON(x)
+			out[p.text(k)] = p.json(x)
 		}
 		return out
 	}
@@ -114,7 +130,7 @@ func (s *Server) resourceOut(next server.ResourceHandlerFunc) server.ResourceHan
 		res, err := next(context.WithValue(ctx, callKey{}, c), req)
 		var sent []string
 		for i, rc := range res {
-			res[i] = s.shownResourceContents(rc)
+			res[i] = shownPass{s: s}.resource(rc)
 			switch rc := res[i].(type) {
 			case mcp.TextResourceContents:
 				sent = append(sent, rc.Text)
@@ -137,7 +153,7 @@ func (s *Server) promptOut(next server.PromptHandlerFunc) server.PromptHandlerFu
 		if res != nil {
 			res.Description = s.shownText(res.Description)
 			for i := range res.Messages {
-				res.Messages[i].Content = s.shownContent(res.Messages[i].Content)
+				res.Messages[i].Content = shownPass{s: s}.content(res.Messages[i].Content)
 				if t, ok := res.Messages[i].Content.(mcp.TextContent); ok {
 					sent = append(sent, t.Text)
 				}

@@ -229,7 +229,7 @@ func (s *Server) handle(d toolDef) server.ToolHandlerFunc {
 			res = mcp.NewToolResultError(s.errorText(d, err))
 		}
 		if res != nil && (!c.raw || err != nil) {
-			s.shownToolResult(res) // the last pass: see outgoing.go
+			s.shownToolResult(res, c.done) // the last pass: see outgoing.go
 		}
 		return res, nil
 	}

@@ -302,7 +302,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	if !w.ValidUTF8 {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	out.Text = text
+	out.Text = c.shown(text) // redacted with its context above
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redactName(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
 	if n > 0 {
@@ -319,7 +319,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	sb.WriteString("\n")
 	sb.WriteString(text)
-	return mcp.NewToolResultStructured(out, sb.String()), nil
+	return mcp.NewToolResultStructured(out, c.shown(sb.String())), nil
 }
 
 // redactWindow redacts a window, scanning text around it so a value the
@@ -414,8 +414,14 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	// "--" separates groups that are not contiguous, as grep prints.
 	prevLog, prevLast := "", int64(-1)
 	for _, m := range res.Matches {
-		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redactName(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
+		// The store redacted the lines with the text around them.
+		h := SearchHit{LogFileID: m.LogFileID, FileName: c.shown(c.redactName(m.FileName)), IssueID: m.IssueID, LineNumber: m.LineNumber,
 			Line: m.Line, Before: m.Before, After: m.After}
+		if !c.raw {
+			for _, l := range append(append([]string{m.Line}, m.Before...), m.After...) {
+				c.shown(l)
+			}
+		}
 		if h.Before == nil {
 			h.Before = []string{}
 		}
@@ -454,7 +460,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if out.TimedOut {
 		head += "; the search ran out of time: the matches are those found so far"
 	}
-	return mcp.NewToolResultStructured(out, head+"\n"+sb.String()), nil
+	return mcp.NewToolResultStructured(out, c.shown(head+"\n"+sb.String())), nil
 }
 
 // confine resolves path (symlinks included) and returns it when it lies
