@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // call is one tool call: its arguments, and what the audit entry records.
@@ -27,8 +28,9 @@ type call struct {
 	args   map[string]any
 	err    error
 
-	raw     bool     // redaction off for this call
-	ids     []string // ids of what was returned
+	raw     bool            // redaction off for this call
+	done    map[string]bool // texts built from redacted parts (shown)
+	ids     []string        // ids of what was returned
 	issueID string
 	links   []mcp.Content // resource_link blocks, appended to a successful result
 }
@@ -224,13 +226,33 @@ func (c *call) wantRaw() error {
 	return nil
 }
 
-// redact is the choke point for evidence text.
+// redact redacts a text where it is built (the last pass, outgoing.go,
+// redacts everything again on the way out).
 func (c *call) redact(text string) string {
 	if c.raw || text == "" {
 		return text
 	}
-	out, _ := c.server.redactor.Redact([]byte(text))
-	return string(out)
+	return c.server.shownText(text)
+}
+
+// shown marks text as built only from redacted parts, so the last pass
+// (outgoing.go) need not scan it again, and returns it. Use it only for
+// text whose every variable part went through redact or redactName.
+func (c *call) shown(text string) string {
+	if c.done == nil {
+		c.done = map[string]bool{}
+	}
+	c.done[text] = true
+	return text
+}
+
+// redactName is redact for a file name or a title, whose words are often
+// joined by "-" or "_" (shown.Name).
+func (c *call) redactName(name string) string {
+	if c.raw || name == "" {
+		return name
+	}
+	return shown.Name(c.server.redactor, name)
 }
 
 // maxLinks is the most resource links one result carries: a page of a

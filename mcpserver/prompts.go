@@ -48,11 +48,8 @@ func (s *Server) addPrompts() {
 }
 
 func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string) (res *mcp.GetPromptResult, err error) {
-	var text string
-	defer func() {
-		s.auditResource(ctx, "prompts/get", map[string]any{"name": p.name, "issue_id": issueID}, issueID, issueID, []string{text}, err)
-	}()
-	c := &call{server: s}
+	c := callFrom(ctx)
+	c.ids, c.issueID = []string{issueID}, issueID
 	if issueID == "" {
 		return nil, store.Errorf(store.EInvalid, "issue_id is required; list_issues lists issue ids")
 	}
@@ -62,8 +59,7 @@ func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s\n\n%s", p.method, issueMarkdown(c.issueDetail(d)))
-	text = sb.String()
 	return mcp.NewGetPromptResult(p.desc, []mcp.PromptMessage{
-		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
+		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(sb.String())),
 	}), nil
 }

@@ -2,10 +2,10 @@
 // Model Context Protocol: tools, resources and prompts, over stdio or
 // streamable HTTP (http.go).
 //
-// Everything a tool returns from evidence passes through one choke point
-// (Server.redact) that replaces secrets and personal data with keyed
-// pseudonyms, and every tool call is recorded in the audit log with the
-// SHA-256 of exactly what was sent.
+// Everything the server sends a model passes through one last redaction
+// pass (outgoing.go) that replaces secrets and personal data with keyed
+// pseudonyms, and every tool call, resource read and prompt is recorded in
+// the audit log with the SHA-256 of exactly what was sent.
 package mcpserver
 
 import (
@@ -117,6 +117,8 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		server.WithResourceRecovery(),
 		// Arguments are checked by checkArgs, inside audit so refused
 		// calls are recorded too.
+		server.WithResourceHandlerMiddleware(s.resourceOut),
+		server.WithPromptHandlerMiddleware(s.promptOut),
 		server.WithToolHandlerMiddleware(s.audit),
 		server.WithToolHandlerMiddleware(s.checkArgs),
 		server.WithHooks(hooks),
@@ -239,14 +241,17 @@ func (s *Server) handle(d toolDef) server.ToolHandlerFunc {
 		c.req = req
 		c.args = req.GetArguments()
 		res, err := d.run(ctx, c)
-		if err == nil {
-			if res != nil && !res.IsError {
-				res.Content = append(res.Content, c.links...)
-			}
-			return res, nil
+		if err != nil {
+			c.err = err
+			res = mcp.NewToolResultError(s.errorText(d, err))
 		}
-		c.err = err
-		return mcp.NewToolResultError(s.errorText(d, err)), nil
+		if res != nil && (!c.raw || err != nil) {
+			s.shownToolResult(res, c.done) // the last pass: see outgoing.go
+		}
+		if err == nil && res != nil && !res.IsError {
+			res.Content = append(res.Content, c.links...) // names redacted by linkLog & co.
+		}
+		return res, nil
 	}
 }
 

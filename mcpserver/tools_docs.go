@@ -34,7 +34,7 @@ type DocumentList struct {
 func msTime(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.DateTime) }
 
 func (c *call) documentOut(d store.Document, withContent bool) DocumentOut {
-	o := DocumentOut{ID: d.ID, IssueID: d.IssueID, DocType: d.DocType, Title: c.redact(d.Title),
+	o := DocumentOut{ID: d.ID, IssueID: d.IssueID, DocType: d.DocType, Title: c.redactName(d.Title),
 		CreatedAt: msTime(d.CreatedAt), UpdatedAt: msTime(d.UpdatedAt)}
 	if withContent {
 		o.ContentMD = c.redact(d.ContentMD)

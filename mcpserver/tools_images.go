@@ -29,7 +29,7 @@ type ImageSummary struct {
 
 func (c *call) imageSummary(a store.ImageAttachment) ImageSummary {
 	return ImageSummary{
-		ID: a.ID, IssueID: a.IssueID, IssueTitle: c.redact(a.IssueTitle), FileName: c.redact(a.FileName), FileSize: a.FileSize,
+		ID: a.ID, IssueID: a.IssueID, IssueTitle: c.redactName(a.IssueTitle), FileName: c.redactName(a.FileName), FileSize: a.FileSize,
 		MimeType: a.MimeType, UploadHash: a.UploadHash, UploadedAt: a.UploadedAt, IsPaste: a.IsPaste,
 		Width: a.Width, Height: a.Height, Duplicate: a.Duplicate,
 	}
@@ -147,7 +147,7 @@ func (s *Server) getImage(ctx context.Context, c *call) (*mcp.CallToolResult, er
 		return nil, err
 	}
 	c.issueID = d.Image.IssueID
-	name := c.redact(d.Image.FileName)
+	name := c.redactName(d.Image.FileName)
 	c.linkImage(id, name, d.Image.MimeType)
 	out := ImageOut{ID: id, FileName: name, MimeType: d.MimeType, Width: d.Width, Height: d.Height,
 		Bytes: len(d.Data), Downscaled: d.Downscaled}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // IssueOut is an issue as tools return it; its description is redacted.
@@ -190,7 +191,7 @@ func (s *Server) issueTools() []toolDef {
 }
 
 func (c *call) issueOut(is store.Issue) IssueOut {
-	o := IssueOut{ID: is.ID, Title: c.redact(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
+	o := IssueOut{ID: is.ID, Title: c.redactName(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
 		Status: is.Status, Category: is.Category, Source: is.Source, CreatedAt: is.CreatedAt, UpdatedAt: is.UpdatedAt,
 		AssignedTo: is.AssignedTo, Tags: is.Tags}
 	if is.ResolvedAt != nil {
@@ -214,14 +215,37 @@ func (c *call) eventOut(e store.TimelineEvent) EventOut {
 		md = map[string]any{"value": v}
 	}
 	if !c.raw {
-		// Metadata is redacted as its JSON text, then read back.
+		// Metadata is redacted as its JSON text (a key gives its value
+		// context), read back, and each string then redacted as a name
+		// (metadata holds file names). Text that no longer parses is sent
+		// as one redacted string, never as it was.
 		b, _ := json.Marshal(md)
+		red := c.redact(string(b))
 		var back map[string]any
-		if json.Unmarshal([]byte(c.redact(string(b))), &back) == nil {
-			md = back
+		if json.Unmarshal([]byte(red), &back) != nil {
+			back = map[string]any{"value": red}
+		}
+		md = c.redactNames(back).(map[string]any)
+	}
+	// Descriptions name the files uploaded ("Log uploaded: app-10.1.2.3.log").
+	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redactName(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
+}
+
+// redactNames applies redactName to every string in a JSON value.
+func (c *call) redactNames(v any) any {
+	switch v := v.(type) {
+	case string:
+		return c.redactName(v)
+	case []any:
+		for i := range v {
+			v[i] = c.redactNames(v[i])
+		}
+	case map[string]any:
+		for k, x := range v {
+			v[k] = c.redactNames(x)
 		}
 	}
-	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redact(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
+	return v
 }
 
 // issueDetail renders an issue with its attachments, steps and timeline.
@@ -339,16 +363,26 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if err != nil {
 		return nil, err
 	}
+	// Filters match text as shown (no oracle): a value that reads as a
+	// secret or personal value is refused. Any other value is shown as it
+	// is, so an exact match on it reveals nothing hidden.
+	category, tag := c.str("category"), c.str("tag")
+	for name, v := range map[string]string{"category": category, "tag": tag} {
+		if kinds := shown.Found(s.redactor, v); v != "" && len(kinds) > 0 {
+			return nil, argError("%s holds a secret or personal value (%s): filters match what is shown, so filter by the pseudonym shown in its place", name, kinds[0])
+		}
+	}
 	p, err := s.db.FindIssues(ctx, store.IssueFilter{Status: c.str("status"), Severity: c.str("severity"),
-		Category: c.str("category"), Tag: c.str("tag"), Limit: int(limit), Cursor: c.str("cursor")})
+		Category: category, Tag: tag, Limit: int(limit), Cursor: c.str("cursor")})
 	if err != nil {
 		return nil, err
 	}
-	out := IssueList{Issues: make([]IssueOut, 0, len(p.Issues)), NextCursor: p.NextCursor}
+	issues := p.Issues
+	out := IssueList{Issues: make([]IssueOut, 0, len(issues)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.Issues), "issue", p.NextCursor)
-	s.emptyStoreNote(&sb, len(p.Issues), c.str("cursor"), "issues")
-	for _, is := range p.Issues {
+	pageHeader(&sb, len(issues), "issue", p.NextCursor)
+	s.emptyStoreNote(&sb, len(issues), c.str("cursor"), "issues")
+	for _, is := range issues {
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, is.ID)
@@ -367,7 +401,8 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 	if err != nil {
 		return nil, err
 	}
-	hits, err := s.db.SearchIssues(ctx, q, int(limit))
+	// Matched as shown: the FTS index holds raw text (no oracle).
+	hits, err := s.db.SearchIssuesRedacted(ctx, s.redactor, q, int(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +414,7 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, h.ID)
 		c.linkIssue(io.ID, io.Title)
-		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, c.redact(h.Snippet))
+		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, h.Snippet)
 	}
 	return c.result(out, sb.String()), nil
 }

@@ -33,7 +33,7 @@ type LogSummary struct {
 // issue can be named after a customer).
 func (c *call) logSummary(lf store.LogFile) LogSummary {
 	return LogSummary{
-		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redact(lf.IssueTitle), FileName: c.redact(lf.FileName),
+		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redactName(lf.IssueTitle), FileName: c.redactName(lf.FileName),
 		FileSize: lf.FileSize, MimeType: lf.MimeType, ContentHash: lf.ContentHash,
 		UploadedAt: lf.UploadedAt, Redacted: lf.Redacted, LineCount: lf.LineCount,
 		ValidUTF8: lf.ValidUTF8, Duplicate: lf.Duplicate,
@@ -210,6 +210,7 @@ func (s *Server) attachmentFilter(c *call) (store.AttachmentFilter, error) {
 	f.Limit = int(limit)
 	f.Search = c.str("search")
 	f.Cursor = c.str("cursor")
+	f.Redactor = s.redactor // names and titles are matched as shown (no oracle)
 	return f, nil
 }
 
@@ -282,7 +283,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 		return nil, err
 	}
 	out := LogWindow{
-		LogFileID: id, FileName: c.redact(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
+		LogFileID: id, FileName: c.redactName(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
 		TotalLines: w.TotalLines, StartByte: w.StartByte, EndByte: w.EndByte, TotalBytes: w.TotalBytes,
 		HasMore: w.HasMore, ValidUTF8: w.ValidUTF8, Redaction: "redacted", Redactions: n,
 	}
@@ -306,9 +307,9 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	if !w.ValidUTF8 {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	out.Text = text
+	out.Text = c.shown(text) // redacted with its context above
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redact(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
+	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redactName(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
 	if n > 0 {
 		fmt.Fprintf(&sb, "; %s replaced by pseudonyms", plural.N(n, "secret/personal value"))
 	}
@@ -323,7 +324,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	sb.WriteString("\n")
 	sb.WriteString(text)
-	return mcp.NewToolResultStructured(out, sb.String()), nil
+	return mcp.NewToolResultStructured(out, c.shown(sb.String())), nil
 }
 
 // redactWindow redacts a window, scanning text around it so a value the
@@ -414,9 +415,18 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	var sb strings.Builder
 	size := 0
 	seen := map[string]bool{}
+	// The store merged the context of nearby matches (no line twice);
+	// "--" separates groups that are not contiguous, as grep prints.
+	prevLog, prevLast := "", int64(-1)
 	for _, m := range res.Matches {
-		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redact(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
+		// The store redacted the lines with the text around them.
+		h := SearchHit{LogFileID: m.LogFileID, FileName: c.shown(c.redactName(m.FileName)), IssueID: m.IssueID, LineNumber: m.LineNumber,
 			Line: m.Line, Before: m.Before, After: m.After}
+		if !c.raw {
+			for _, l := range append(append([]string{m.Line}, m.Before...), m.After...) {
+				c.shown(l)
+			}
+		}
 		if h.Before == nil {
 			h.Before = []string{}
 		}
@@ -424,15 +434,15 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 			h.After = []string{}
 		}
 		var hb strings.Builder
+		if first := h.LineNumber - int64(len(h.Before)); ctxLines > 0 && prevLast >= 0 && (m.LogFileID != prevLog || first > prevLast+1) {
+			hb.WriteString("--\n")
+		}
 		for i, l := range h.Before {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber-int64(len(h.Before)-i), l)
 		}
 		fmt.Fprintf(&hb, "%s:%d: %s\n", h.FileName, h.LineNumber, h.Line)
 		for i, l := range h.After {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber+int64(i+1), l)
-		}
-		if ctxLines > 0 {
-			hb.WriteString("--\n")
 		}
 		// Text and structured copy both count toward the limit.
 		if size+2*hb.Len() > s.opts.MaxResultBytes-1024 {
@@ -441,6 +451,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		}
 		size += 2 * hb.Len()
 		sb.WriteString(hb.String())
+		prevLog, prevLast = m.LogFileID, h.LineNumber+int64(len(h.After))
 		out.Matches = append(out.Matches, h)
 		if !seen[m.LogFileID] {
 			seen[m.LogFileID] = true
@@ -455,7 +466,7 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if out.TimedOut {
 		head += "; the search ran out of time: the matches are those found so far"
 	}
-	return mcp.NewToolResultStructured(out, head+"\n"+sb.String()), nil
+	return mcp.NewToolResultStructured(out, c.shown(head+"\n"+sb.String())), nil
 }
 
 // confine resolves path (symlinks included) and returns it when it lies

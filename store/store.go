@@ -38,6 +38,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,10 +63,13 @@ type DB struct {
 
 	lists listIndexes // search indexes of the attachment lists (lists.go)
 
-	redactor   redactorCache  // db.Redactor, once loaded (redact.go)
-	audit      *auditQueue    // RecordAISend's writer (aisend.go)
-	piiScans   *piiScanQueue  // the ingest PII scanner (pii_scan.go)
-	pseudonyms pseudonymCache // pseudonym -> values, per log (pii_scan.go)
+	redactor redactorCache // db.Redactor, once loaded (redact.go)
+	// searchSlots bounds the chunks searched at once across all searches
+	// (logs_search.go), leaving a core for everything else.
+	searchSlots chan struct{}
+	audit       *auditQueue    // RecordAISend's writer (aisend.go)
+	piiScans    *piiScanQueue  // the ingest PII scanner (pii_scan.go)
+	pseudonyms  pseudonymCache // pseudonym -> values, per log (pii_scan.go)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -139,7 +143,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now}
+	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now,
+		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 	db.w = sql.OpenDB(newConnector(path, rawKey, cfg, false))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
