@@ -296,7 +296,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // writeBulk is write for one batch of a long series (an ingest's staged
 // chunks): after the commit it pauses about as long as the transaction
-// took, at most bulkPauseMax, holding no lock, so that readers of any
+// took (twice, within bulkPauseMin..Max), holding no lock, so that readers of any
 // process, which the rollback journal locks out while a commit is
 // written, get in between two batches instead of queueing behind a whole
 // log (see the package doc).
@@ -305,7 +305,10 @@ func (db *DB) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := db.write(ctx, fn); err != nil {
 		return err
 	}
-	pause := min(time.Since(start), bulkPauseMax)
+	// Twice the transaction's time: a reader that found the lock taken is
+	// sleeping in SQLite's busy handler (1, 2, 5, 10, 15, 20, 25 ms ...)
+	// and must find it free when it wakes.
+	pause := min(max(2*time.Since(start), bulkPauseMin), bulkPauseMax)
 	select {
 	case <-ctx.Done():
 	case <-time.After(pause):
@@ -313,8 +316,11 @@ func (db *DB) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// bulkPauseMax caps writeBulk's pause.
-const bulkPauseMax = 25 * time.Millisecond
+// writeBulk's pause bounds.
+const (
+	bulkPauseMin = 10 * time.Millisecond
+	bulkPauseMax = 100 * time.Millisecond
+)
 
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
