@@ -72,6 +72,10 @@ type scanner struct {
 	// pemMarker was last searched for up to pemSearched without success.
 	pemMarker   []byte
 	pemSearched int
+	// Vendor rules: the line of the last keyword hit, and per rule the line
+	// it last ran on in region mode.
+	vLS, vLE int
+	vLineOf  []int
 }
 
 func (s *scanner) add(k Kind, start, end int) {

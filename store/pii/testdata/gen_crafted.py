@@ -250,8 +250,21 @@ def phone():
 MARK = re.compile(r"⟦([a-z_0-9]+)\|(.*?)⟧", re.S)
 
 
+# Vendor tokens that a generic key-value label was written for: the vendor
+# rule table (rules/*.toml) names them more precisely.
+VENDOR_PREFIXES = {"sk_live_": "stripe_token", "hvs.": "vault_token", "npm_": "npm_token"}
+
+
+def relabel(kind, value):
+    if kind in ("api_key", "secret", "password"):
+        for p, k in VENDOR_PREFIXES.items():
+            if value.startswith(p):
+                return k
+    return kind
+
+
 def line(tpl, group):
-    spans = [{"kind": m.group(1), "value": m.group(2)} for m in MARK.finditer(tpl)]
+    spans = [{"kind": relabel(m.group(1), m.group(2)), "value": m.group(2)} for m in MARK.finditer(tpl)]
     text = MARK.sub(lambda m: m.group(2), tpl)
     return {"text": text, "spans": spans, "src": "crafted/" + group}
 

@@ -1,0 +1,528 @@
+package pii
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"math"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Vendor tokens come from a rule table, not from code: gitleaks' maintained
+// rule file (rules/gitleaks.toml, pinned, MIT) and our own additions in the
+// same schema (rules/local.toml). Each rule is a Go (RE2) regular expression
+// with keywords; the regex runs only near a keyword, found by one
+// case-insensitive pass over the text.
+
+//go:embed rules/gitleaks.toml
+var gitleaksTOML []byte
+
+//go:embed rules/local.toml
+var localTOML []byte
+
+// skipRules are gitleaks rules we do not load, with the reason.
+var skipRules = map[string]string{
+	"generic-api-key":        "genericSecret in kv.go does this with key names and entropy, at a fraction of the cost",
+	"private-key":            "pem in tokens.go also finds truncated and \\n-flattened keys",
+	"jwt":                    "jwt in tokens.go",
+	"kubernetes-secret-yaml": "multi-line and path-bound; k8sData in shapes.go reads data: blocks",
+	"pkcs12-file":            "matches file paths only",
+	"hashicorp-tf-password":  "path-bound to .tf files; password= is a kv rule",
+	"nuget-config-password":  "path-bound to nuget.config; <add key=\"ClearTextPassword\"> is a kv rule",
+	"sidekiq-sensitive-url":  "a URL with user:password is url_with_credentials",
+	"slack-webhook-url":      "slackHook in tokens.go reports the secret path, not the host",
+}
+
+// dropKeywords removes keywords that occur in ordinary log text so often
+// that the prefilter would let through most lines.
+var dropKeywords = map[string][]string{
+	// Legacy "s.<24>" Vault tokens: "s." ends every other sentence. The
+	// hvs./hvb. forms are still found, and so is a legacy token after a
+	// key name (token=s.xxx) by genericSecret.
+	"vault-service-token": {"s."},
+}
+
+// familyKinds maps a rule's vendor (its id up to the first '-') to an
+// existing kind; other vendors get Kind(vendor + "_token").
+var familyKinds = map[string]Kind{
+	"aws":    KindAWSSecretKey,
+	"gcp":    KindGCPAPIKey,
+	"github": KindGitHubToken,
+	"gitlab": KindGitLabToken,
+	"slack":  KindSlackToken,
+	"jwt":    KindJWT,
+	"curl":   KindPassword,
+	"azure":  KindAzureKey,
+}
+
+// idKinds maps single rules to a kind, before familyKinds.
+var idKinds = map[string]Kind{
+	"aws-access-token": KindAWSAccessKeyID,
+	"curl-auth-header": KindAPIKey,
+}
+
+// vendorRule is one compiled rule.
+type vendorRule struct {
+	id, desc string
+	kind     Kind
+	re       *regexp.Regexp
+	// anchored is re matched only at the start of its input, used when
+	// every match begins with a keyword: the regex then runs once per
+	// keyword hit and gives up at the first byte that does not fit.
+	anchored    *regexp.Regexp
+	wordStart   bool // re begins with \b
+	secretGroup int
+	entropy     float64
+	allow       []vendorAllow
+	keywords    []string
+	local       bool
+}
+
+type vendorAllow struct {
+	target    string // "secret" (default), "match" or "line"
+	regexes   []*regexp.Regexp
+	stopwords []string
+}
+
+type vendorSet struct {
+	rules []*vendorRule
+	kws   []vendorKeyword
+	// pairs has a bit for each two-byte keyword, triples one for a hash of
+	// the first three bytes of each longer one (all lowercase); byStart
+	// lists the keywords by those bytes.
+	pairs   [1 << 10]uint64
+	triples [1 << 10]uint64
+	byStart map[uint32][]int
+	global  vendorAllow
+}
+
+type vendorKeyword struct {
+	text  string
+	rules []int
+}
+
+type tomlAllow struct {
+	Description string
+	Condition   string
+	RegexTarget string `toml:"regexTarget"`
+	Regexes     []string
+	Paths       []string
+	Stopwords   []string
+}
+
+type tomlRule struct {
+	ID          string
+	Description string
+	Regex       string
+	Path        string
+	SecretGroup int `toml:"secretGroup"`
+	Entropy     float64
+	Keywords    []string
+	Allowlists  []tomlAllow
+	Kind        string
+}
+
+type tomlConfig struct {
+	Allowlist tomlAllow
+	Rules     []tomlRule
+}
+
+// vendors is the rule table, loaded at init: the files are embedded, so a
+// rule that does not compile is a bug that every test run catches.
+var vendors = mustLoadVendors()
+
+func mustLoadVendors() *vendorSet {
+	vs, err := loadVendors(gitleaksTOML, localTOML)
+	if err != nil {
+		panic("pii: " + err.Error())
+	}
+	return vs
+}
+
+func loadVendors(files ...[]byte) (*vendorSet, error) {
+	vs := &vendorSet{byStart: map[uint32][]int{}}
+	kwIndex := map[string]int{}
+	for fi, f := range files {
+		var cfg tomlConfig
+		if _, err := toml.Decode(string(f), &cfg); err != nil {
+			return nil, fmt.Errorf("rule file %d: %w", fi, err)
+		}
+		if fi == 0 {
+			a, err := compileAllow(cfg.Allowlist)
+			if err != nil {
+				return nil, fmt.Errorf("global allowlist: %w", err)
+			}
+			vs.global = a
+		}
+		for _, tr := range cfg.Rules {
+			if _, skip := skipRules[tr.ID]; skip || tr.Regex == "" || tr.Path != "" {
+				continue
+			}
+			r, err := compileRule(tr, fi > 0)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", tr.ID, err)
+			}
+			if len(r.keywords) == 0 {
+				continue // no prefilter: it would run on every line
+			}
+			ri := len(vs.rules)
+			vs.rules = append(vs.rules, r)
+			for _, kw := range r.keywords {
+				ki, ok := kwIndex[kw]
+				if !ok {
+					ki = len(vs.kws)
+					kwIndex[kw] = ki
+					vs.kws = append(vs.kws, vendorKeyword{text: kw})
+					var w uint32
+					if len(kw) == 2 {
+						w = uint32(kw[0])<<8 | uint32(kw[1])
+						vs.pairs[w>>6] |= 1 << (w & 63)
+					} else {
+						w = uint32(kw[0])<<16 | uint32(kw[1])<<8 | uint32(kw[2])
+						h := hash3(w)
+						vs.triples[h>>6] |= 1 << (h & 63)
+					}
+					vs.byStart[w] = append(vs.byStart[w], ki)
+				}
+				vs.kws[ki].rules = append(vs.kws[ki].rules, ri)
+			}
+		}
+	}
+	return vs, nil
+}
+
+// keyPrefix opens gitleaks' "vendor name, assignment, value" rules. It
+// only pulls the rest of a key name into the match, and a regex starting
+// with it tries 50 positions per byte; without it the regex starts at the
+// vendor name, which is a keyword, so it can run anchored at the hit.
+const keyPrefix = `(?i)[\w.-]{0,50}?`
+
+func compileRule(tr tomlRule, local bool) (*vendorRule, error) {
+	if rest, ok := strings.CutPrefix(tr.Regex, keyPrefix); ok {
+		tr.Regex = "(?i)" + rest
+	}
+	re, err := regexp.Compile(tr.Regex)
+	if err != nil {
+		return nil, err
+	}
+	r := &vendorRule{
+		id: tr.ID, desc: tr.Description, re: re, secretGroup: tr.SecretGroup,
+		entropy: tr.Entropy, local: local, kind: ruleKind(tr),
+	}
+	if tr.SecretGroup > re.NumSubexp() {
+		return nil, fmt.Errorf("secretGroup %d > %d groups", tr.SecretGroup, re.NumSubexp())
+	}
+	drop := dropKeywords[tr.ID]
+	for _, kw := range tr.Keywords {
+		kw = strings.ToLower(kw)
+		if len(kw) < 2 || slices.Contains(drop, kw) {
+			continue
+		}
+		r.keywords = append(r.keywords, kw)
+	}
+	for _, a := range tr.Allowlists {
+		if len(a.Regexes) == 0 && len(a.Stopwords) == 0 {
+			continue // paths only: we scan text, not files
+		}
+		if strings.EqualFold(a.Condition, "AND") && len(a.Paths) > 0 {
+			continue // needs a path to hold too
+		}
+		ca, err := compileAllow(a)
+		if err != nil {
+			return nil, err
+		}
+		r.allow = append(r.allow, ca)
+	}
+	prefix, word := literalPrefix(tr.Regex)
+	r.wordStart = word
+	if prefix != "" && len(r.keywords) > 0 {
+		ok := true
+		for _, kw := range r.keywords {
+			if !strings.HasPrefix(prefix, kw) && !strings.HasPrefix(kw, prefix) {
+				ok = false
+			}
+		}
+		if ok {
+			if r.anchored, err = regexp.Compile(`^(?:` + tr.Regex + `)`); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return r, nil
+}
+
+func compileAllow(a tomlAllow) (vendorAllow, error) {
+	va := vendorAllow{target: a.RegexTarget}
+	for _, s := range a.Regexes {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return va, err
+		}
+		va.regexes = append(va.regexes, re)
+	}
+	for _, w := range a.Stopwords {
+		va.stopwords = append(va.stopwords, strings.ToLower(w))
+	}
+	return va, nil
+}
+
+func ruleKind(tr tomlRule) Kind {
+	if tr.Kind != "" {
+		return registerKind(Kind(tr.Kind))
+	}
+	if k, ok := idKinds[tr.ID]; ok {
+		return k
+	}
+	vendor, _, _ := strings.Cut(strings.Replace(tr.ID, "new-relic", "newrelic", 1), "-")
+	if k, ok := familyKinds[vendor]; ok {
+		return k
+	}
+	return registerKind(Kind(vendor + "_token"))
+}
+
+// literalPrefix returns the lowercased literal that every match of expr
+// starts with (after \b, ^ and group openings), and whether expr starts
+// with \b.
+func literalPrefix(expr string) (string, bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	word := false
+	var walk func(r *syntax.Regexp) bool // false once the literal ends
+	walk = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpCapture:
+			return walk(r.Sub[0])
+		case syntax.OpConcat:
+			for _, s := range r.Sub {
+				if !walk(s) {
+					return false
+				}
+			}
+			return true
+		case syntax.OpWordBoundary:
+			if b.Len() == 0 {
+				word = true
+			}
+			return true
+		case syntax.OpBeginText, syntax.OpBeginLine, syntax.OpEmptyMatch:
+			return true
+		case syntax.OpLiteral:
+			for _, c := range r.Rune {
+				if c >= 0x80 {
+					return false
+				}
+				b.WriteByte(lower(byte(c)))
+			}
+			return true
+		}
+		return false
+	}
+	walk(re)
+	return b.String(), word
+}
+
+// scanVendors runs the rule table over s.t. One pass finds keyword hits
+// by their first bytes (two 8 KiB bitmaps, two lookups per byte), and each
+// hit runs its rules' regexes at the hit or on the hit's line.
+func (s *scanner) scanVendors() {
+	vs := vendors
+	t := s.t
+	if len(t) < 2 || len(vs.rules) == 0 {
+		return
+	}
+	s.vLS, s.vLE = 0, -1
+	// At i, w holds the lowercased bytes i-2, i-1 and i: the pair starting
+	// at i-1 and the triple starting at i-2 are tested.
+	w := uint32(lowerTab[t[0]])
+	for i := 1; i < len(t); i++ {
+		w = (w<<8 | uint32(lowerTab[t[i]])) & 0xffffff
+		if p := w & 0xffff; vs.pairs[p>>6]&(1<<(p&63)) != 0 {
+			s.vendorHits(i-1, p)
+		}
+		if h := hash3(w); i >= 2 && vs.triples[h>>6]&(1<<(h&63)) != 0 {
+			s.vendorHits(i-2, w)
+		}
+	}
+}
+
+func hash3(w uint32) uint32 { return (w * 0x9E3779B1) >> 16 }
+
+// vendorHits runs the rules of the keywords that start at t[at] with the
+// bytes w, where one is there.
+func (s *scanner) vendorHits(at int, w uint32) {
+	vs := vendors
+	t := s.t
+	for _, ki := range vs.byStart[w] {
+		kw := &vs.kws[ki]
+		if !hasPrefixFold(t, at, kw.text) {
+			continue
+		}
+		if at >= s.vLE {
+			s.vLS = bytes.LastIndexByte(t[:at], '\n') + 1
+			s.vLE = bytes.IndexByte(t[at:], '\n')
+			if s.vLE < 0 {
+				s.vLE = len(t)
+			} else {
+				s.vLE += at
+			}
+		}
+		ls, le := s.vLS, s.vLE
+		for _, ri := range kw.rules {
+			r := vs.rules[ri]
+			if r.anchored != nil {
+				if r.wordStart && at > 0 && isWord(t[at-1]) {
+					continue
+				}
+				if m := r.anchored.FindSubmatchIndex(t[at:min(le, at+maxVendorMatch)]); m != nil {
+					s.vendorFound(r, m, at, ls, le)
+				}
+				continue
+			}
+			// Region mode: once per line, around the keyword.
+			if s.vLineOf == nil {
+				s.vLineOf = make([]int, len(vs.rules))
+				for j := range s.vLineOf {
+					s.vLineOf[j] = -1
+				}
+			}
+			if s.vLineOf[ri] == ls {
+				continue
+			}
+			s.vLineOf[ri] = ls
+			from := max(ls, at-maxVendorBack)
+			for _, m := range r.re.FindAllSubmatchIndex(t[from:min(le, at+maxVendorMatch)], 8) {
+				s.vendorFound(r, m, from, ls, le)
+			}
+		}
+	}
+}
+
+// maxVendorMatch bounds how far after its keyword a match may reach, and
+// maxVendorBack how far before (for the rules whose keyword is inside the
+// match, which run unanchored around it).
+const (
+	maxVendorMatch = 2048
+	maxVendorBack  = 256
+)
+
+var lowerTab = func() (t [256]byte) {
+	for i := range t {
+		t[i] = lower(byte(i))
+	}
+	return t
+}()
+
+// vendorFound reports the secret of match m (offsets relative to base): the
+// rule's secretGroup, else the first group that matched, else the match,
+// unless the entropy is too low or an allowlist says no.
+func (s *scanner) vendorFound(r *vendorRule, m []int, base, ls, le int) {
+	ss, se := m[0], m[1]
+	if r.secretGroup > 0 {
+		ss, se = m[2*r.secretGroup], m[2*r.secretGroup+1]
+	} else {
+		for g := 1; 2*g+1 < len(m); g++ {
+			if m[2*g] >= 0 && m[2*g+1] > m[2*g] {
+				ss, se = m[2*g], m[2*g+1]
+				break
+			}
+		}
+	}
+	if ss < 0 || se <= ss {
+		return
+	}
+	t := s.t
+	secret := t[base+ss : base+se]
+	if r.entropy > 0 && shannon(secret) < r.entropy {
+		return
+	}
+	if placeholder(secret) {
+		return
+	}
+	match, line := t[base+m[0]:base+m[1]], t[ls:le]
+	if !r.local && vendors.global.allows(secret, match, line) {
+		return
+	}
+	for i := range r.allow {
+		if r.allow[i].allows(secret, match, line) {
+			return
+		}
+	}
+	s.add(r.kind, base+ss, base+se)
+}
+
+func (a *vendorAllow) allows(secret, match, line []byte) bool {
+	target := secret
+	switch a.target {
+	case "match":
+		target = match
+	case "line":
+		target = line
+	}
+	for _, re := range a.regexes {
+		if re.Match(target) {
+			return true
+		}
+	}
+	if len(a.stopwords) > 0 {
+		low := bytes.ToLower(secret)
+		for _, w := range a.stopwords {
+			if bytes.Contains(low, []byte(w)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// shannon is the entropy of v in bits per byte, as gitleaks computes it.
+func shannon(v []byte) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var counts [256]int
+	for _, c := range v {
+		counts[c]++
+	}
+	n := float64(len(v))
+	h := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+// VendorRule describes one rule of the vendor-token table, for
+// documentation and tests.
+type VendorRule struct {
+	ID          string
+	Description string
+	Kind        Kind
+	Keywords    []string
+	// Source is "gitleaks" for rules/gitleaks.toml, "local" for
+	// rules/local.toml.
+	Source string
+}
+
+// VendorRules returns the loaded vendor-token rules in table order.
+func VendorRules() []VendorRule {
+	out := make([]VendorRule, 0, len(vendors.rules))
+	for _, r := range vendors.rules {
+		src := "gitleaks"
+		if r.local {
+			src = "local"
+		}
+		out = append(out, VendorRule{ID: r.id, Description: r.desc, Kind: r.kind, Keywords: slices.Clone(r.keywords), Source: src})
+	}
+	return out
+}
