@@ -21,6 +21,7 @@ const (
 	kcAuthorization
 	kcUser
 	kcHost
+	kcGeneric // a key-like name: the value is reported when it looks random
 )
 
 // normKey lowercases key and drops everything but letters and digits, so
@@ -141,6 +142,9 @@ func classifyKey(key []byte) keyClass {
 	case "pass", "pw":
 		return kcPassword
 	}
+	if isGenericKey(k) {
+		return kcGeneric
+	}
 	return kcNone
 }
 
@@ -183,6 +187,8 @@ func (s *scanner) kv(i int) int {
 		quoted = true
 		if k > 0 && t[k-1] == '\\' {
 			k--
+		} else if k > 0 && t[k-1] == '"' {
+			k-- // CSV-quoted JSON: ""key"":""value""
 		}
 	}
 	ke := k
@@ -194,6 +200,9 @@ func (s *scanner) kv(i int) int {
 		return i
 	}
 	cls := classifyKey(t[ks:ke])
+	if quoted && sep == ':' && ke-ks == 5 && bytes.EqualFold(t[ks:ke], []byte("value")) {
+		cls = harName(t, ks)
+	}
 	if cls == kcNone && ks > 1 && t[ks-1] == ' ' && sep == ':' {
 		// Two-word keys of Windows event logs: "Account Name: jdoe".
 		b := ks - 1
@@ -203,6 +212,11 @@ func (s *scanner) kv(i int) int {
 		switch string(lowerBuf(new([32]byte), t[b:ke])) {
 		case "account name", "user name", "logon name", "login name":
 			cls, ks = kcUser, b
+		}
+	}
+	if (cls == kcNone || cls == kcGeneric) && sep == ':' && !quoted {
+		if e := s.k8sData(ks, ke, v); e > ke {
+			return e
 		}
 	}
 	if cls == kcNone {
@@ -316,6 +330,11 @@ func (s *scanner) value(cls keyClass, ks, ke, v int, sep byte) int {
 			return -1
 		}
 		kind = KindHostname
+	case kcGeneric:
+		if !looksRandom(val) {
+			return -1
+		}
+		kind = KindSecret
 	}
 	s.add(kind, vs, ve)
 	if kind == KindPassword && sep == '=' {
@@ -339,6 +358,14 @@ func valueBounds(t []byte, v int, cls keyClass) (int, int, bool) {
 		esc = true
 		v++
 		q = t[v]
+	}
+	if q == '"' && v+2 < n && t[v+1] == '"' && t[v+2] != '"' && ctab[t[v+2]]&cValStop == 0 {
+		// CSV-quoted JSON: ""value"" ends at the next "".
+		vs := v + 2
+		if e := bytes.Index(t[vs:min(n, vs+4096)], []byte(`""`)); e > 0 && bytes.IndexByte(t[vs:vs+e], '\n') < 0 {
+			return vs, vs + e, true
+		}
+		return v, v, false
 	}
 	if q == '"' || q == '\'' || q == '`' {
 		vs := v + 1
@@ -496,6 +523,9 @@ func validHostValue(v []byte) bool {
 func (s *scanner) cookie(v int) int {
 	t := s.t
 	n := len(t)
+	if v < n && t[v] == '"' {
+		v++ // a HAR value: "value": "a=b; c=d"
+	}
 	j := v
 	for j < n {
 		for j < n && t[j] == ' ' {
@@ -765,11 +795,28 @@ func (s *scanner) xml(i int) {
 	t := s.t
 	ke := i
 	ks := ke
-	for ks > 0 && ke-ks < 64 && (ctab[t[ks-1]]&cKey != 0 || t[ks-1] == ':') {
-		ks--
-	}
-	if ks == ke || ks == 0 || t[ks-1] != '<' {
-		return
+	if i > 0 && (t[i-1] == '"' || t[i-1] == '\'') {
+		// <wsse:Password Type="...#PasswordText">: the tag name is after
+		// the '<' that opens this tag.
+		lt := bytes.LastIndexByte(t[max(0, i-256):i], '<')
+		if lt < 0 {
+			return
+		}
+		ks = max(0, i-256) + lt + 1
+		ke = ks
+		for ke < i && (ctab[t[ke]]&cKey != 0 || t[ke] == ':') {
+			ke++
+		}
+		if ke == ks || t[ke] != ' ' {
+			return
+		}
+	} else {
+		for ks > 0 && ke-ks < 64 && (ctab[t[ks-1]]&cKey != 0 || t[ks-1] == ':') {
+			ks--
+		}
+		if ks == ke || ks == 0 || t[ks-1] != '<' {
+			return
+		}
 	}
 	cls := classifyKey(t[ks:ke])
 	switch cls {

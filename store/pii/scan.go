@@ -76,6 +76,8 @@ type scanner struct {
 	// it last ran on in region mode.
 	vLS, vLE int
 	vLineOf  []int
+	// csv is the CSV header line in force, if any.
+	csv *csvHeader
 }
 
 func (s *scanner) add(k Kind, start, end int) {
@@ -103,6 +105,8 @@ func (s *scanner) scan() {
 		if lineStart {
 			lineStart = false
 			s.syslogHost(i)
+			s.csvLine(i)
+			s.cliRow(i)
 		}
 		cl := ctab[c]
 		if cl&(cDigit|cUpper|cLower) != 0 {
@@ -127,6 +131,9 @@ func (s *scanner) scan() {
 				continue
 			}
 			e := s.tokenAt(i)
+			if cl&cUpper != 0 {
+				e = max(e, s.iban(i))
+			}
 			switch c {
 			case 'h':
 				e = max(e, s.slackHook(i))
