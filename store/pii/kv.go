@@ -257,6 +257,9 @@ func (s *scanner) value(cls keyClass, ks, ke, v int, sep byte) int {
 	}
 	switch cls {
 	case kcCookie:
+		if e := s.bareCookie(v); e > 0 {
+			return e
+		}
 		if sep != ':' {
 			return -1
 		}
@@ -820,7 +823,7 @@ func (s *scanner) xml(i int) {
 	}
 	cls := classifyKey(t[ks:ke])
 	switch cls {
-	case kcNone, kcCookie, kcAuthorization:
+	case kcNone, kcAuthorization:
 		return
 	}
 	vs := i + 1
@@ -851,12 +854,65 @@ func (s *scanner) flag(i int) {
 	for ke < len(t) && ke-ks < 64 && (isAlnum(t[ke]) || t[ke] == '-' || t[ke] == '_') {
 		ke++
 	}
-	if ke >= len(t) || t[ke] != ' ' || ke+1 >= len(t) || t[ke+1] == '-' {
+	if ke >= len(t) || t[ke] != ' ' || ke+1 >= len(t) {
 		return
 	}
+	if t[ke+1] == '-' && !looksRandom(t[ke+1:tokenEnd(t, ke+1, 0)]) {
+		return // the next flag, not a value
+	}
+	if bytes.EqualFold(t[ks:ke], []byte("user")) && s.userColonPassword(ke+1) {
+		return // curl --user name:password
+	}
 	switch cls := classifyKey(t[ks:ke]); cls {
-	case kcNone, kcCookie, kcAuthorization, kcSession:
+	case kcNone, kcAuthorization, kcSession:
 	default:
 		s.value(cls, ks, ke, ke+1, ' ')
 	}
+}
+
+// bareCookie reports a cookie value that is one token rather than
+// name=value pairs ("cookie": "Zk39..."), and returns its end, or -1.
+func (s *scanner) bareCookie(v int) int {
+	t := s.t
+	q := byte(0)
+	if t[v] == '\\' && v+1 < len(t) && t[v+1] == '"' {
+		v++ // JSON inside JSON: \"value\"
+	}
+	if t[v] == '"' || t[v] == '\'' {
+		q = t[v]
+		v++
+	}
+	e := tokenEnd(t, v, q)
+	if e > v && t[e-1] == '\\' {
+		e--
+	}
+	if e-v < 8 || bytes.IndexByte(t[v:e], '=') >= 0 || placeholder(t[v:e]) {
+		return -1
+	}
+	s.add(KindCookie, v, e)
+	return e
+}
+
+// userColonPassword reports the password of "name:password" at v (curl -u,
+// curl --user) and returns whether there was one.
+func (s *scanner) userColonPassword(v int) bool {
+	t := s.t
+	q := byte(0)
+	if v < len(t) && (t[v] == '"' || t[v] == '\'') {
+		q = t[v]
+		v++
+	}
+	e := v
+	for e < len(t) && t[e] != '\n' && (q != 0 && t[e] != q || q == 0 && t[e] > ' ') {
+		e++
+	}
+	c := bytes.IndexByte(t[v:e], ':')
+	if c <= 0 || c == e-v-1 || placeholder(t[v+c+1:e]) {
+		return false
+	}
+	if validUser(t[v:v+c], false) {
+		s.add(KindUsername, v, v+c)
+	}
+	s.add(KindPassword, v+c+1, e)
+	return true
 }

@@ -24,7 +24,6 @@ var genericSafe = []string{
 	"publickey", "pubkey", "keyfile", "tokenfile", "secretname", "secretref", "sessioncount", "sessions",
 	"sessionstart", "sessionend", "sessiontimeout", "authmethod", "authtype", "authority", "authenticated",
 	"authentication", "authorized", "authorization", "authz", "authn", "authzid",
-	"credential", // AWS SigV4: Credential=AKIA.../20240115/us-east-1/s3/aws4_request
 }
 
 // isGenericKey reports whether a normalized key name is key-like.
@@ -88,6 +87,9 @@ func looksRandom(v []byte) bool {
 		case 32, 40, 64, 128:
 			return false
 		}
+	}
+	if bytes.HasSuffix(v, []byte("/aws4_request")) {
+		return false // SigV4 Credential=AKIA.../20240115/us-east-1/s3/aws4_request
 	}
 	if v[0] == '/' || bytes.Count(v, []byte(".")) >= 3 && digits < 4 {
 		return false // a path or a dotted name

@@ -188,6 +188,9 @@ func (s *scanner) shortFlag(i int) {
 	if i+3 >= len(t) || t[i+2] != ' ' || t[i+3] == '-' {
 		return
 	}
+	if t[i+1] == 'u' && curlLine(t, i) && s.userColonPassword(i+3) {
+		return
+	}
 	f := t[i+1]
 	if f != 'u' && f != 'U' && f != 'p' {
 		return
@@ -423,4 +426,14 @@ func (s *scanner) gluedFlag(i int) {
 	if ve > vs && !placeholder(t[vs:ve]) {
 		s.add(KindPassword, vs, ve)
 	}
+}
+
+// curlLine reports whether the line holding i runs curl before i, whose -u
+// takes name:password.
+func curlLine(t []byte, i int) bool {
+	ls := max(0, i-512)
+	if nl := bytes.LastIndexByte(t[ls:i], '\n'); nl >= 0 {
+		ls += nl + 1
+	}
+	return bytes.Contains(t[ls:i], []byte("curl "))
 }

@@ -202,10 +202,20 @@ func loadVendors(files ...[]byte) (*vendorSet, error) {
 // vendor name, which is a keyword, so it can run anchored at the hit.
 const keyPrefix = `(?i)[\w.-]{0,50}?`
 
+// valueEnd is how gitleaks' rules end a value: a quote, a blank, ';', a
+// literal \n or \r, or the end. Logs also end values with a backslash (JSON
+// inside JSON: \"), ',', ')', '}', ']', '&', '<' and '|', so those count
+// too; a rule that then matches more fails closed.
+const (
+	valueEnd     = `(?:[\x60'"\s;]|\\[nr]|$)`
+	valueEndLogs = `(?:[\x60'"\s;\\,)}\]&<|]|$)`
+)
+
 func compileRule(tr tomlRule, local bool) (*vendorRule, error) {
 	if rest, ok := strings.CutPrefix(tr.Regex, keyPrefix); ok {
 		tr.Regex = "(?i)" + rest
 	}
+	tr.Regex = strings.ReplaceAll(tr.Regex, valueEnd, valueEndLogs)
 	re, err := regexp.Compile(tr.Regex)
 	if err != nil {
 		return nil, err
