@@ -72,8 +72,8 @@ type scanner struct {
 	// pemMarker was last searched for up to pemSearched without success.
 	pemMarker   []byte
 	pemSearched int
-	// Vendor rules: the line of the last keyword hit, and per rule the line
-	// it last ran on in region mode.
+	// Vendor rules: the line of the last keyword hit (vLE == 0: none yet),
+	// and per rule the line it last ran on in region mode.
 	vLS, vLE int
 	vLineOf  []int
 	// csv is the CSV header line in force, if any.
@@ -171,7 +171,12 @@ func (s *scanner) scan() {
 			if j := s.kv(i); j > i {
 				i = j - 1
 			}
+		case '~':
+			if i > 0 {
+				s.vendorShort(i - 1) // Azure AD client secrets: ...8Q~...
+			}
 		case ':':
+			s.vendorShort(i)
 			if i+2 < n && t[i+1] == '/' && t[i+2] == '/' {
 				s.url(i)
 				continue
@@ -217,13 +222,15 @@ func wordEnd(t []byte, i int) int {
 }
 
 // tokenAt reports a secret with a fixed shape (JWT, AWS, GCP, GitHub,
-// GitLab, Slack) starting at i and returns its end, or -1. Key-value rules
+// GitLab, Slack, and the vendor rules with short keywords) starting at i
+// and returns its end, or -1. Key-value rules
 // call it on their values too, so "token=ghp_..." is reported as the more
 // specific github_token.
 func (s *scanner) tokenAt(i int) int {
 	if i >= len(s.t) {
 		return -1
 	}
+	s.vendorShort(i)
 	switch s.t[i] {
 	case 'e':
 		return s.jwt(i)

@@ -8,37 +8,96 @@ import "bytes"
 // table row, and values split across lines (hard wraps, CRI partial
 // lines).
 
-// genericWords make a key name key-like: its value is reported when it
-// looks random (see looksRandom). Names that say more (password, api_key,
-// ..._token, ...) have their own classes in classifyKey.
-var genericWords = []string{
-	"secret", "token", "passw", "pwd", "credential", "creds", "apikey", "auth",
-	"signature", "cookie", "session", "privatekey", "accesskey", "key", "salt", "hmac", "bearer", "jwt",
-}
+// A key name is key-like when it holds one of these words (found by
+// hasGenericWord): secret, token, passw, pwd, credential, creds, cookie,
+// apikey, auth, accesskey, signature, session, salt, privatekey, key, hmac,
+// bearer, jwt. Its value is reported when it looks random (see
+// looksRandom). Names that say more (password, api_key, ..._token, ...)
+// have their own classes in classifyKey.
 
-// genericSafe are key names with a key-like word that hold no secret.
-var genericSafe = []string{
-	"author", "keyboard", "monkey", "turkey", "keyspace", "keyid", "keyname", "keylength", "keysize",
-	"keycode", "keytype", "keyalias", "keystorepath", "keystorefile", "tokenizer", "tokentype", "tokenttl",
-	"partitionkey", "sortkey", "rowkey", "primarykey", "foreignkey", "cachekey", "hashkey", "routingkey",
-	"publickey", "pubkey", "keyfile", "tokenfile", "secretname", "secretref", "sessioncount", "sessions",
-	"sessionstart", "sessionend", "sessiontimeout", "authmethod", "authtype", "authority", "authenticated",
-	"authentication", "authorized", "authorization", "authz", "authn", "authzid",
-}
+// genericSafe are key names with a key-like word that hold no secret; the
+// longer ones also as the end of a name (my_partitionkey).
+var genericSafe = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{
+		"author", "keyboard", "monkey", "turkey", "keyspace", "keyid", "keyname", "keylength", "keysize",
+		"keycode", "keytype", "keyalias", "keystorepath", "keystorefile", "tokenizer", "tokentype", "tokenttl",
+		"partitionkey", "sortkey", "rowkey", "primarykey", "foreignkey", "cachekey", "hashkey", "routingkey",
+		"publickey", "pubkey", "keyfile", "tokenfile", "secretname", "secretref", "sessioncount", "sessions",
+		"sessionstart", "sessionend", "sessiontimeout", "authmethod", "authtype", "authority", "authenticated",
+		"authentication", "authorized", "authorization", "authz", "authn", "authzid",
+	} {
+		m[w] = true
+	}
+	return m
+}()
+
+// genericSafeSuffixes are the genericSafe names of seven or more bytes.
+var genericSafeSuffixes = func() []string {
+	var out []string
+	for w := range genericSafe {
+		if len(w) >= 7 {
+			out = append(out, w)
+		}
+	}
+	return out
+}()
 
 // isGenericKey reports whether a normalized key name is key-like.
 func isGenericKey(k []byte) bool {
-	if len(k) < 3 || len(k) > 48 {
+	if len(k) < 3 || len(k) > 48 || !hasGenericWord(k) || genericSafe[string(k)] {
 		return false
 	}
-	for _, w := range genericSafe {
-		if string(k) == w || bytes.HasSuffix(k, []byte(w)) && len(w) > 6 {
+	for _, w := range genericSafeSuffixes {
+		if len(k) > len(w) && string(k[len(k)-len(w):]) == w {
 			return false
 		}
 	}
-	for _, w := range genericWords {
-		if bytes.Contains(k, []byte(w)) {
-			return true
+	return true
+}
+
+// hasGenericWord finds a key-like word in k, dispatching on the first
+// byte so that most names cost one pass and no comparison.
+func hasGenericWord(k []byte) bool {
+	at := func(i int, w string) bool { return len(k)-i >= len(w) && string(k[i:i+len(w)]) == w }
+	for i := 0; i < len(k); i++ {
+		switch k[i] {
+		case 's':
+			if at(i, "secret") || at(i, "session") || at(i, "signature") || at(i, "salt") {
+				return true
+			}
+		case 't':
+			if at(i, "token") {
+				return true
+			}
+		case 'p':
+			if at(i, "passw") || at(i, "pwd") || at(i, "privatekey") {
+				return true
+			}
+		case 'c':
+			if at(i, "credential") || at(i, "creds") || at(i, "cookie") {
+				return true
+			}
+		case 'a':
+			if at(i, "apikey") || at(i, "auth") || at(i, "accesskey") {
+				return true
+			}
+		case 'k':
+			if at(i, "key") {
+				return true
+			}
+		case 'h':
+			if at(i, "hmac") {
+				return true
+			}
+		case 'b':
+			if at(i, "bearer") {
+				return true
+			}
+		case 'j':
+			if at(i, "jwt") {
+				return true
+			}
 		}
 	}
 	return false

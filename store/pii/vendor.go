@@ -92,13 +92,16 @@ type vendorAllow struct {
 type vendorSet struct {
 	rules []*vendorRule
 	kws   []vendorKeyword
-	// pairs has a bit for each two-byte keyword, triples one for a hash of
-	// the first three bytes of each longer one (all lowercase); byStart
-	// lists the keywords by those bytes.
-	pairs   [1 << 10]uint64
-	triples [1 << 10]uint64
-	byStart map[uint32][]int
-	global  vendorAllow
+	// quads has a bit for a hash of the first four bytes of each keyword
+	// (lowercase), byStart lists the keywords by those bytes. Keywords of
+	// two or three bytes ("sk", "hf_", "sg.", ":aa") are in short, by their
+	// first byte: scan tries them where a word or a ':' or '~' starts,
+	// which keeps the pass over every byte to one bitmap test.
+	quads      [1 << 10]uint64
+	byStart    map[uint32][]int
+	shortPairs [1 << 10]uint64 // first two bytes of the short keywords
+	short      [256][]int
+	global     vendorAllow
 }
 
 type vendorKeyword struct {
@@ -178,16 +181,16 @@ func loadVendors(files ...[]byte) (*vendorSet, error) {
 					ki = len(vs.kws)
 					kwIndex[kw] = ki
 					vs.kws = append(vs.kws, vendorKeyword{text: kw})
-					var w uint32
-					if len(kw) == 2 {
-						w = uint32(kw[0])<<8 | uint32(kw[1])
-						vs.pairs[w>>6] |= 1 << (w & 63)
+					if len(kw) < 4 {
+						vs.short[kw[0]] = append(vs.short[kw[0]], ki)
+						p := uint32(kw[0])<<8 | uint32(kw[1])
+						vs.shortPairs[p>>6] |= 1 << (p & 63)
 					} else {
-						w = uint32(kw[0])<<16 | uint32(kw[1])<<8 | uint32(kw[2])
-						h := hash3(w)
-						vs.triples[h>>6] |= 1 << (h & 63)
+						w := uint32(kw[0])<<24 | uint32(kw[1])<<16 | uint32(kw[2])<<8 | uint32(kw[3])
+						h := hashW(w)
+						vs.quads[h>>6] |= 1 << (h & 63)
+						vs.byStart[w] = append(vs.byStart[w], ki)
 					}
-					vs.byStart[w] = append(vs.byStart[w], ki)
 				}
 				vs.kws[ki].rules = append(vs.kws[ki].rules, ri)
 			}
@@ -212,8 +215,10 @@ const (
 )
 
 func compileRule(tr tomlRule, local bool) (*vendorRule, error) {
+	stripped := false
 	if rest, ok := strings.CutPrefix(tr.Regex, keyPrefix); ok {
 		tr.Regex = "(?i)" + rest
+		stripped = true
 	}
 	tr.Regex = strings.ReplaceAll(tr.Regex, valueEnd, valueEndLogs)
 	re, err := regexp.Compile(tr.Regex)
@@ -250,7 +255,15 @@ func compileRule(tr tomlRule, local bool) (*vendorRule, error) {
 	}
 	prefix, word := literalPrefix(tr.Regex)
 	r.wordStart = word
-	if prefix != "" && len(r.keywords) > 0 {
+	if stripped {
+		// The regex now starts with the vendor names, which gitleaks
+		// also lists as the keywords (also in the rules whose names are
+		// case-sensitive alternatives, (?-i:ETSY|[Ee]tsy)).
+		r.anchored, err = regexp.Compile(`^(?:` + tr.Regex + `)`)
+		if err != nil {
+			return nil, err
+		}
+	} else if prefix != "" && len(r.keywords) > 0 {
 		ok := true
 		for _, kw := range r.keywords {
 			if !strings.HasPrefix(prefix, kw) && !strings.HasPrefix(kw, prefix) {
@@ -340,77 +353,86 @@ func literalPrefix(expr string) (string, bool) {
 }
 
 // scanVendors runs the rule table over s.t. One pass finds keyword hits
-// by their first bytes (two 8 KiB bitmaps, two lookups per byte), and each
+// by their first four bytes (an 8 KiB bitmap, one test per byte), and each
 // hit runs its rules' regexes at the hit or on the hit's line.
 func (s *scanner) scanVendors() {
 	vs := vendors
 	t := s.t
-	if len(t) < 2 || len(vs.rules) == 0 {
+	if len(vs.rules) == 0 {
 		return
 	}
-	s.vLS, s.vLE = 0, -1
-	// At i, w holds the lowercased bytes i-2, i-1 and i: the pair starting
-	// at i-1 and the triple starting at i-2 are tested.
-	w := uint32(lowerTab[t[0]])
-	for i := 1; i < len(t); i++ {
-		w = (w<<8 | uint32(lowerTab[t[i]])) & 0xffffff
-		if p := w & 0xffff; vs.pairs[p>>6]&(1<<(p&63)) != 0 {
-			s.vendorHits(i-1, p)
-		}
-		if h := hash3(w); i >= 2 && vs.triples[h>>6]&(1<<(h&63)) != 0 {
-			s.vendorHits(i-2, w)
+	var w uint32 // the lowercased bytes i-3 to i
+	for i := 0; i < len(t); i++ {
+		w = w<<8 | uint32(lowerTab[t[i]])
+		if h := hashW(w); vs.quads[h>>6]&(1<<(h&63)) != 0 && i >= 3 {
+			for _, ki := range vs.byStart[w] {
+				s.vendorKeyword(i-3, ki)
+			}
 		}
 	}
 }
 
-func hash3(w uint32) uint32 { return (w * 0x9E3779B1) >> 16 }
+func hashW(w uint32) uint32 { return (w * 0x9E3779B1) >> 16 }
 
-// vendorHits runs the rules of the keywords that start at t[at] with the
-// bytes w, where one is there.
-func (s *scanner) vendorHits(at int, w uint32) {
+// vendorShort tries the short keywords at t[i]; scan calls it where a word
+// starts and at ':' and '~'.
+func (s *scanner) vendorShort(i int) {
+	t := s.t
+	if i+1 >= len(t) {
+		return
+	}
+	p := uint32(lowerTab[t[i]])<<8 | uint32(lowerTab[t[i+1]])
+	if vendors.shortPairs[p>>6]&(1<<(p&63)) == 0 {
+		return
+	}
+	for _, ki := range vendors.short[lowerTab[t[i]]] {
+		s.vendorKeyword(i, ki)
+	}
+}
+
+// vendorKeyword runs the rules of keyword ki if it is at t[at].
+func (s *scanner) vendorKeyword(at, ki int) {
 	vs := vendors
 	t := s.t
-	for _, ki := range vs.byStart[w] {
-		kw := &vs.kws[ki]
-		if !hasPrefixFold(t, at, kw.text) {
+	kw := &vs.kws[ki]
+	if !hasPrefixFold(t, at, kw.text) {
+		return
+	}
+	if at >= s.vLE || at < s.vLS {
+		s.vLS = bytes.LastIndexByte(t[:at], '\n') + 1
+		s.vLE = bytes.IndexByte(t[at:], '\n')
+		if s.vLE < 0 {
+			s.vLE = len(t)
+		} else {
+			s.vLE += at
+		}
+	}
+	ls, le := s.vLS, s.vLE
+	for _, ri := range kw.rules {
+		r := vs.rules[ri]
+		if r.anchored != nil {
+			if r.wordStart && at > 0 && isWord(t[at-1]) {
+				continue
+			}
+			if m := r.anchored.FindSubmatchIndex(t[at:min(le, at+maxVendorMatch)]); m != nil {
+				s.vendorFound(r, m, at, ls, le)
+			}
 			continue
 		}
-		if at >= s.vLE {
-			s.vLS = bytes.LastIndexByte(t[:at], '\n') + 1
-			s.vLE = bytes.IndexByte(t[at:], '\n')
-			if s.vLE < 0 {
-				s.vLE = len(t)
-			} else {
-				s.vLE += at
+		// Region mode: once per line, around the keyword.
+		if s.vLineOf == nil {
+			s.vLineOf = make([]int, len(vs.rules))
+			for j := range s.vLineOf {
+				s.vLineOf[j] = -1
 			}
 		}
-		ls, le := s.vLS, s.vLE
-		for _, ri := range kw.rules {
-			r := vs.rules[ri]
-			if r.anchored != nil {
-				if r.wordStart && at > 0 && isWord(t[at-1]) {
-					continue
-				}
-				if m := r.anchored.FindSubmatchIndex(t[at:min(le, at+maxVendorMatch)]); m != nil {
-					s.vendorFound(r, m, at, ls, le)
-				}
-				continue
-			}
-			// Region mode: once per line, around the keyword.
-			if s.vLineOf == nil {
-				s.vLineOf = make([]int, len(vs.rules))
-				for j := range s.vLineOf {
-					s.vLineOf[j] = -1
-				}
-			}
-			if s.vLineOf[ri] == ls {
-				continue
-			}
-			s.vLineOf[ri] = ls
-			from := max(ls, at-maxVendorBack)
-			for _, m := range r.re.FindAllSubmatchIndex(t[from:min(le, at+maxVendorMatch)], 8) {
-				s.vendorFound(r, m, from, ls, le)
-			}
+		if s.vLineOf[ri] == ls {
+			continue
+		}
+		s.vLineOf[ri] = ls
+		from := max(ls, at-maxVendorBack)
+		for _, m := range r.re.FindAllSubmatchIndex(t[from:min(le, at+maxVendorMatch)], 8) {
+			s.vendorFound(r, m, from, ls, le)
 		}
 	}
 }
