@@ -76,6 +76,10 @@ type scanner struct {
 	// and per rule the line it last ran on in region mode.
 	vLS, vLE int
 	vLineOf  []int
+	// vAnchLine[r] is the line rule r last ran anchored on, vAnchRuns[r]
+	// how often.
+	vAnchLine []int
+	vAnchRuns []uint8
 	// csv is the CSV header line in force, if any.
 	csv *csvHeader
 }

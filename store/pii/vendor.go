@@ -408,13 +408,36 @@ func (s *scanner) vendorKeyword(at, ki int) {
 		}
 	}
 	ls, le := s.vLS, s.vLE
+	if s.vAnchLine == nil {
+		s.vAnchLine = make([]int, len(vs.rules))
+		s.vAnchRuns = make([]uint8, len(vs.rules))
+		for j := range s.vAnchLine {
+			s.vAnchLine[j] = -1
+		}
+	}
 	for _, ri := range kw.rules {
 		r := vs.rules[ri]
 		if r.anchored != nil {
 			if r.wordStart && at > 0 && isWord(t[at-1]) {
 				continue
 			}
-			if m := r.anchored.FindSubmatchIndex(t[at:min(le, at+maxVendorMatch)]); m != nil {
+			if s.vAnchLine[ri] != ls {
+				s.vAnchLine[ri], s.vAnchRuns[ri] = ls, 0
+			}
+			if s.vAnchRuns[ri] >= maxAnchoredRuns {
+				continue
+			}
+			s.vAnchRuns[ri]++
+			// Most tokens are short, and a failing run costs in proportion
+			// to its input: try 256 bytes first, all of it only when the
+			// match reaches the cut ($ matches there, and a token may go on).
+			lim := min(le, at+256)
+			m := r.anchored.FindSubmatchIndex(t[at:lim])
+			if m != nil && m[1] == lim-at && lim < min(le, at+maxVendorMatch) {
+				lim = min(le, at+maxVendorMatch)
+				m = r.anchored.FindSubmatchIndex(t[at:lim])
+			}
+			if m != nil {
 				s.vendorFound(r, m, at, ls, le)
 			}
 			continue
@@ -444,6 +467,11 @@ const (
 	maxVendorMatch = 2048
 	maxVendorBack  = 256
 )
+
+// maxAnchoredRuns bounds the runs of one rule on one line, so that a line
+// of thousands of keywords ("curl curl curl ...") stays linear. Later hits
+// of that rule on that line are not looked at.
+const maxAnchoredRuns = 32
 
 var lowerTab = func() (t [256]byte) {
 	for i := range t {
