@@ -142,10 +142,46 @@ func classifyKey(key []byte) keyClass {
 	case "pass", "pw":
 		return kcPassword
 	}
-	if isGenericKey(k) {
+	return kcNone
+}
+
+// classifyKeyAt is classifyKey, and kcGeneric for a key-like name whose
+// value at v (after blanks and quotes) is long enough to look random: the
+// check of the name is left for the values that can be generic secrets.
+func classifyKeyAt(key, t []byte, v int) keyClass {
+	cls := classifyKey(key)
+	if cls == kcNone && longRunAt(t, v) && isGenericKey(normKey(key, new([64]byte))) {
 		return kcGeneric
 	}
-	return kcNone
+	return cls
+}
+
+// classifyKeyAny is classifyKey with kcGeneric for any key-like name.
+func classifyKeyAny(key []byte) keyClass {
+	cls := classifyKey(key)
+	if cls == kcNone && isGenericKey(normKey(key, new([64]byte))) {
+		return kcGeneric
+	}
+	return cls
+}
+
+// longRunAt reports whether 16 token bytes follow v, after up to 8 blanks,
+// quotes, backslashes and '=', '>' or ':'.
+func longRunAt(t []byte, v int) bool {
+	for k := 0; k < 8 && v < len(t); k++ {
+		switch t[v] {
+		case ' ', '\t', '"', '\'', '\\', '=', '>', ':', '`':
+			v++
+			continue
+		}
+		break
+	}
+	for j := v; j < v+16; j++ {
+		if j >= len(t) || ctab[t[j]]&(cB64URL|cB64Std) == 0 && t[j] != '.' && t[j] != '~' && t[j] != '%' {
+			return false
+		}
+	}
+	return true
 }
 
 // kv looks at the separator t[i] ('=' or ':') and, when the key before it
@@ -199,7 +235,7 @@ func (s *scanner) kv(i int) int {
 	if ks == ke || !isAlpha(t[ke-1]) || (ks > 0 && ctab[t[ks-1]]&cKey != 0) {
 		return i
 	}
-	cls := classifyKey(t[ks:ke])
+	cls := classifyKeyAt(t[ks:ke], t, v)
 	if quoted && sep == ':' && ke-ks == 5 && bytes.EqualFold(t[ks:ke], []byte("value")) {
 		cls = harName(t, ks)
 	}
@@ -821,7 +857,7 @@ func (s *scanner) xml(i int) {
 			return
 		}
 	}
-	cls := classifyKey(t[ks:ke])
+	cls := classifyKeyAt(t[ks:ke], t, i+1)
 	switch cls {
 	case kcNone, kcAuthorization:
 		return
@@ -863,7 +899,7 @@ func (s *scanner) flag(i int) {
 	if bytes.EqualFold(t[ks:ke], []byte("user")) && s.userColonPassword(ke+1) {
 		return // curl --user name:password
 	}
-	switch cls := classifyKey(t[ks:ke]); cls {
+	switch cls := classifyKeyAt(t[ks:ke], t, ke+1); cls {
 	case kcNone, kcAuthorization, kcSession:
 	default:
 		s.value(cls, ks, ke, ke+1, ' ')

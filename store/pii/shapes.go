@@ -57,51 +57,28 @@ func isGenericKey(k []byte) bool {
 }
 
 // hasGenericWord finds a key-like word in k, dispatching on the first
-// byte so that most names cost one pass and no comparison.
+// byte so that most names cost one table lookup per byte.
 func hasGenericWord(k []byte) bool {
-	at := func(i int, w string) bool { return len(k)-i >= len(w) && string(k[i:i+len(w)]) == w }
-	for i := 0; i < len(k); i++ {
-		switch k[i] {
-		case 's':
-			if at(i, "secret") || at(i, "session") || at(i, "signature") || at(i, "salt") {
-				return true
-			}
-		case 't':
-			if at(i, "token") {
-				return true
-			}
-		case 'p':
-			if at(i, "passw") || at(i, "pwd") || at(i, "privatekey") {
-				return true
-			}
-		case 'c':
-			if at(i, "credential") || at(i, "creds") || at(i, "cookie") {
-				return true
-			}
-		case 'a':
-			if at(i, "apikey") || at(i, "auth") || at(i, "accesskey") {
-				return true
-			}
-		case 'k':
-			if at(i, "key") {
-				return true
-			}
-		case 'h':
-			if at(i, "hmac") {
-				return true
-			}
-		case 'b':
-			if at(i, "bearer") {
-				return true
-			}
-		case 'j':
-			if at(i, "jwt") {
+	for i := 0; i+3 <= len(k); i++ {
+		ws := genericByFirst[k[i]]
+		for _, w := range ws {
+			if len(k)-i >= len(w) && string(k[i:i+len(w)]) == w {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+var genericByFirst = func() (t [256][]string) {
+	for _, w := range []string{
+		"secret", "session", "signature", "salt", "token", "passw", "pwd", "privatekey",
+		"credential", "creds", "cookie", "apikey", "auth", "accesskey", "key", "hmac", "bearer", "jwt",
+	} {
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
 
 // looksRandom reports whether v reads as a generated credential rather than
 // a word, number, path, time or known-safe id: at least 16 bytes of token
@@ -200,7 +177,7 @@ func harName(t []byte, ks int) keyClass {
 	if e <= 0 || e > 64 {
 		return kcNone
 	}
-	switch cls := classifyKey(obj[p+1 : p+1+e]); cls {
+	switch cls := classifyKeyAny(obj[p+1 : p+1+e]); cls {
 	case kcUser, kcHost:
 		return kcNone
 	default:
@@ -278,7 +255,7 @@ func (s *scanner) csvLine(i int) {
 		if len(name) == 0 || len(name) > 48 || !isAlpha(name[0]) {
 			return
 		}
-		switch cls := classifyKey(name); cls {
+		switch cls := classifyKeyAny(name); cls {
 		case kcNone, kcUser, kcHost:
 		default:
 			if h == nil {
@@ -377,7 +354,7 @@ func (s *scanner) cliRow(i int) {
 	if p-ke < 2 && !(p-ke == 1 && t[ke] == '\t') || p >= len(t) || t[p] == '\n' || t[p] == '\r' {
 		return
 	}
-	switch cls := classifyKey(t[ks:ke]); cls {
+	switch cls := classifyKeyAt(t[ks:ke], t, p); cls {
 	case kcNone, kcUser, kcHost, kcCookie, kcAuthorization:
 	default:
 		ve := p
