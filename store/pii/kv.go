@@ -652,7 +652,7 @@ func (s *scanner) authorization(v int) int {
 	if k == j || k >= n || t[k] == '\n' {
 		// No scheme: the whole value is the token.
 		e := tokenEnd(t, v, q)
-		if e-v >= 8 {
+		if e-v >= 8 && !placeholder(t[v:e]) {
 			s.add(KindAPIKey, v, e)
 			s.tokenAt(v)
 			return e
@@ -941,6 +941,9 @@ func (s *scanner) userColonPassword(v int) bool {
 	e := v
 	for e < len(t) && t[e] != '\n' && (q != 0 && t[e] != q || q == 0 && t[e] > ' ') {
 		e++
+	}
+	if isPseudonym(t[v:e]) {
+		return true // redacted already
 	}
 	c := bytes.IndexByte(t[v:e], ':')
 	if c <= 0 || c == e-v-1 || placeholder(t[v+c+1:e]) {

@@ -42,6 +42,9 @@ func TestRedact_Planted(t *testing.T) {
 			t.Errorf("%s: %q not reported as %s in %.300q; spans %v", p.Name, p.Value, kindWant(p), p.Line, d.Find(text))
 		}
 		out, _ := r.Redact(text)
+		if again, _ := r.Redact(out); string(again) != string(out) {
+			t.Errorf("%s: redacting twice changed %q to %q", p.Name, out, again)
+		}
 		if leak := leaked(p, string(out)); leak != "" {
 			t.Errorf("%s: %q left in redacted %.300q", p.Name, leak, out)
 		} else {
