@@ -110,7 +110,9 @@ func (s *scanner) scan() {
 			lineStart = false
 			s.syslogHost(i)
 			s.csvLine(i)
-			s.cliRow(i)
+			if isAlpha(c) || c == ' ' || c == '\t' {
+				s.cliRow(i)
+			}
 		}
 		cl := ctab[c]
 		if cl&(cDigit|cUpper|cLower) != 0 {
@@ -135,7 +137,7 @@ func (s *scanner) scan() {
 				continue
 			}
 			e := s.tokenAt(i)
-			if cl&cUpper != 0 {
+			if cl&cUpper != 0 && i+3 < n && isDigit(t[i+2]) {
 				e = max(e, s.iban(i))
 			}
 			switch c {
@@ -176,11 +178,13 @@ func (s *scanner) scan() {
 				i = j - 1
 			}
 		case '~':
-			if i > 0 {
+			if i > 0 && vendors.hasShort(t[i-1], c) {
 				s.vendorShort(i - 1) // Azure AD client secrets: ...8Q~...
 			}
 		case ':':
-			s.vendorShort(i)
+			if i+1 < n && vendors.hasShort(c, t[i+1]) {
+				s.vendorShort(i)
+			}
 			if i+2 < n && t[i+1] == '/' && t[i+2] == '/' {
 				s.url(i)
 				continue
@@ -234,7 +238,9 @@ func (s *scanner) tokenAt(i int) int {
 	if i >= len(s.t) {
 		return -1
 	}
-	s.vendorShort(i)
+	if i+1 < len(s.t) && vendors.hasShort(s.t[i], s.t[i+1]) {
+		s.vendorShort(i)
+	}
 	switch s.t[i] {
 	case 'e':
 		return s.jwt(i)

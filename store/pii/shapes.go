@@ -199,6 +199,33 @@ type csvHeader struct {
 // remembers this line if it is such a header.
 func (s *scanner) csvLine(i int) {
 	t := s.t
+	if s.csv == nil {
+		// Most lines are no header: they hold a byte a header cannot
+		// (':', '=', '[', '/', ...) early, which ends the check before the
+		// line's end is even looked for.
+		var delim byte
+		j := i
+		for ; j < len(t) && t[j] != '\n' && j-i <= 2048; j++ {
+			switch c := t[j]; {
+			case c == ',' || c == '\t' || c == ';' || c == '|':
+				if delim == 0 {
+					delim = c
+				}
+			case isAlnum(c) || c == '_' || c == ' ' || c == '-' || c == '.' || c == '"' || c == '\r':
+			default:
+				return
+			}
+		}
+		if delim == 0 || j-i < 5 || j-i > 2048 {
+			return
+		}
+		le := j
+		if t[le-1] == '\r' {
+			le--
+		}
+		s.csvHeader(i, le, delim)
+		return
+	}
 	le := bytes.IndexByte(t[i:], '\n')
 	if le < 0 {
 		le = len(t)
@@ -208,42 +235,29 @@ func (s *scanner) csvLine(i int) {
 	if le > i && t[le-1] == '\r' {
 		le--
 	}
-	if h := s.csv; h != nil {
-		var fs [64][2]int
-		n := splitFields(t, i, le, h.delim, fs[:])
-		if n != h.n {
-			s.csv = nil
-		} else {
-			for k, c := range h.cols {
-				f := fs[c]
-				v := t[f[0]:f[1]]
-				if placeholder(v) || h.cls[k] == kcGeneric && !looksRandom(v) {
-					continue
-				}
-				s.add(classKind(h.cls[k]), f[0], f[1])
-				s.tokenAt(f[0])
-			}
-			return
-		}
-	}
-	if le-i < 5 || le-i > 2048 {
+	h := s.csv
+	var fs [64][2]int
+	n := splitFields(t, i, le, h.delim, fs[:])
+	if n != h.n {
+		s.csv = nil
+		s.csvLine(i) // perhaps the next header
 		return
 	}
-	var delim byte
-	for _, c := range t[i:le] {
-		switch {
-		case c == ',' || c == '\t' || c == ';' || c == '|':
-			if delim == 0 {
-				delim = c
-			}
-		case isAlnum(c) || c == '_' || c == ' ' || c == '-' || c == '.' || c == '"':
-		default:
-			return // not a header: headers are names and delimiters only
+	for k, c := range h.cols {
+		f := fs[c]
+		v := t[f[0]:f[1]]
+		if placeholder(v) || h.cls[k] == kcGeneric && !looksRandom(v) {
+			continue
 		}
+		s.add(classKind(h.cls[k]), f[0], f[1])
+		s.tokenAt(f[0])
 	}
-	if delim == 0 {
-		return
-	}
+}
+
+// csvHeader remembers t[i:le] as the header in force if a column names a
+// secret.
+func (s *scanner) csvHeader(i, le int, delim byte) {
+	t := s.t
 	var fs [64][2]int
 	n := splitFields(t, i, le, delim, fs[:])
 	if n < 2 || n > len(fs) {

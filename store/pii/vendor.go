@@ -374,17 +374,16 @@ func (s *scanner) scanVendors() {
 
 func hashW(w uint32) uint32 { return (w * 0x9E3779B1) >> 16 }
 
+// hasShort reports whether a short keyword starts with the bytes a, b.
+func (vs *vendorSet) hasShort(a, b byte) bool {
+	p := uint32(lowerTab[a])<<8 | uint32(lowerTab[b])
+	return vs.shortPairs[p>>6]&(1<<(p&63)) != 0
+}
+
 // vendorShort tries the short keywords at t[i]; scan calls it where a word
-// starts and at ':' and '~'.
+// or value starts and at ':' and '~', when hasShort says one may be there.
 func (s *scanner) vendorShort(i int) {
 	t := s.t
-	if i+1 >= len(t) {
-		return
-	}
-	p := uint32(lowerTab[t[i]])<<8 | uint32(lowerTab[t[i+1]])
-	if vendors.shortPairs[p>>6]&(1<<(p&63)) == 0 {
-		return
-	}
 	for _, ki := range vendors.short[lowerTab[t[i]]] {
 		s.vendorKeyword(i, ki)
 	}
