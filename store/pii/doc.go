@@ -104,7 +104,9 @@
 // inside the window is replaced by the whole value's pseudonym. 4 KiB of
 // context on each side is enough for every kind but PEM keys, whose BEGIN
 // line must be in the context: use 8 KiB before the window for those (a
-// 4096-bit RSA key is about 3.3 KiB).
+// 4096-bit RSA key is about 3.3 KiB). A CSV column is only read as a secret
+// when its header line is in the text, so a window of a CSV file needs the
+// header in its context (or is read by the generic rule alone).
 //
 // # Speed
 //
