@@ -31,8 +31,8 @@ func (s *scanner) userWord(i int) {
 	if hasPrefixFold(t, vs, "name") {
 		vs += 4
 	}
-	if t[vs] != ' ' {
-		return
+	if vs >= len(t) || t[vs] != ' ' {
+		return // "username" at the end of the text
 	}
 	vs++
 	q := byte(0)
