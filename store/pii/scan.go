@@ -110,9 +110,7 @@ func (s *scanner) scan() {
 			lineStart = false
 			s.syslogHost(i)
 			s.csvLine(i)
-			if isAlpha(c) || c == ' ' || c == '\t' {
-				s.cliRow(i)
-			}
+			s.cliRow(i)
 		}
 		cl := ctab[c]
 		if cl&(cDigit|cUpper|cLower) != 0 {

@@ -200,6 +200,11 @@ type csvHeader struct {
 func (s *scanner) csvLine(i int) {
 	t := s.t
 	if s.csv == nil {
+		if h := csvAfterPrefix(t, i); h > i {
+			// A log line's header ("2026-12-01T10:00:06 app ") before the
+			// CSV header: the header starts after it.
+			i = h
+		}
 		// Most lines are no header: they hold a byte a header cannot
 		// (':', '=', '[', '/', ...) early, which ends the check before the
 		// line's end is even looked for.
@@ -252,6 +257,27 @@ func (s *scanner) csvLine(i int) {
 		s.add(classKind(h.cls[k]), f[0], f[1])
 		s.tokenAt(f[0])
 	}
+}
+
+// csvAfterPrefix returns where a CSV header would start after a log
+// line's own header: after the last blank before the line's first comma,
+// when that comes early (within 160 bytes); else i.
+func csvAfterPrefix(t []byte, i int) int {
+	sp := -1
+	for j := i; j < len(t) && j-i < 160; j++ {
+		switch t[j] {
+		case '\n':
+			return i
+		case ' ':
+			sp = j
+		case ',':
+			if sp < 0 {
+				return i
+			}
+			return sp + 1
+		}
+	}
+	return i
 }
 
 // csvHeader remembers t[i:le] as the header in force if a column names a
@@ -349,6 +375,31 @@ func classKind(c keyClass) Kind {
 // two or more blanks and a value, as CLI tools print tables ("token
 // hvs.CAES..." from vault login). i is the line's first byte.
 func (s *scanner) cliRow(i int) {
+	s.cliRowAt(i)
+	// A log line's own header may come first ("2026-12-01T10:00:06 app
+	// token_accessor   xyz"): try each later word of the line's start
+	// that two or more blanks follow.
+	t := s.t
+	for j, words := i+1, 0; j < len(t) && j-i < 160 && words < 12; j++ {
+		if t[j] == '\n' {
+			return
+		}
+		if t[j-1] != ' ' || t[j] == ' ' || !isAlpha(t[j]) {
+			continue
+		}
+		words++
+		e := j
+		for e < len(t) && t[e] > ' ' {
+			e++
+		}
+		if e+1 < len(t) && (t[e] == ' ' && t[e+1] == ' ' || t[e] == '\t') {
+			s.cliRowAt(j)
+		}
+	}
+}
+
+// cliRowAt reads a key, blanks and a value at p.
+func (s *scanner) cliRowAt(i int) {
 	t := s.t
 	p := i
 	for p < len(t) && p-i < 8 && (t[p] == ' ' || t[p] == '\t') {
