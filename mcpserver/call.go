@@ -266,7 +266,9 @@ func (c *call) link(kind, id, name, mime string) {
 	if len(c.links) >= maxLinks || slices.ContainsFunc(c.links, func(l mcp.Content) bool { return l.(mcp.ResourceLink).URI == uri }) {
 		return
 	}
-	c.links = append(c.links, mcp.NewResourceLink(uri, name, "", mime))
+	// Links are added after the last redaction pass (handle): the name is
+	// redacted here, whatever the caller passed.
+	c.links = append(c.links, mcp.NewResourceLink(uri, c.redactName(name), "", mime))
 }
 
 func (c *call) linkLog(id, name string)         { c.link("logs", id, name, "text/plain") }
