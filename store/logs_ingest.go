@@ -90,8 +90,8 @@ type SourceChecker interface {
 // checkSource asks the upload's source, if it can tell, whether what was
 // read still stands.
 func (ing *logIngest) checkSource() error {
-	c, ok := ing.in.src.(SourceChecker)
-	if !ok {
+	c := ing.in.checker
+	if c == nil {
 		return nil
 	}
 	if err := c.CheckSource(); err != nil {
@@ -184,8 +184,9 @@ func tooLargeLog(name string, size, limit int64) error {
 type logUpload struct {
 	issueID, name, path string
 	src                 io.Reader
-	file                *os.File // UploadLogFile's file, which can be hashed first
-	size                int64    // the file's size, or -1 when unknown
+	file                *os.File      // UploadLogFile's file, which can be hashed first
+	checker             SourceChecker // src, when it can tell whether it changed under the read
+	size                int64         // the file's size, or -1 when unknown
 }
 
 func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
@@ -208,6 +209,9 @@ func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
 			return lf, err
 		}
 	}
+	// The decoder wraps the source: ask the source itself whether what was
+	// read still stands.
+	in.checker, _ = in.src.(SourceChecker)
 	src, dec := decodeLogSource(in.src) // logs_decode.go
 	in.src = src
 	ing := &logIngest{db: db, in: in, id: newID(), dec: dec}
