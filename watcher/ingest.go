@@ -236,7 +236,7 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 		}
 		res.ID, res.Bytes = img.ID, img.FileSize
 		res.setDup(img.Duplicate)
-	case kindLog:
+	case kindLog, kindDocument: // the store extracts a document's text
 		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, src)
 		if err = firstErr(src.err, err); err != nil {
 			return end(w.errOutcome(err, j.route), err)

@@ -21,7 +21,13 @@ import (
 // PDF returns a PDF whose pages draw lines of text in Helvetica, one line
 // per string, top to bottom. Words of odd lines are separated by TJ
 // kerning instead of space characters, as many generators do.
-func PDF(pages [][]string) []byte {
+func PDF(pages [][]string) []byte { return pdfOf(pages, true) }
+
+// ASCIIPDF is PDF without the binary comment line: every byte is ASCII,
+// so a sniffer of text takes it for a log.
+func ASCIIPDF(pages [][]string) []byte { return pdfOf(pages, false) }
+
+func pdfOf(pages [][]string, binary bool) []byte {
 	contents := make([]string, len(pages))
 	for i, lines := range pages {
 		var c strings.Builder
@@ -46,13 +52,13 @@ func PDF(pages [][]string) []byte {
 		c.WriteString("ET\n")
 		contents[i] = c.String()
 	}
-	return pdfFile(contents, "")
+	return pdfFile(contents, "", binary)
 }
 
 // ImagePDF returns a one-page PDF that draws only a filled rectangle: no
 // text layer, as from a scanner.
 func ImagePDF() []byte {
-	return pdfFile([]string{"0.5 g 72 72 400 600 re f\n"}, "")
+	return pdfFile([]string{"0.5 g 72 72 400 600 re f\n"}, "", true)
 }
 
 // EncryptedPDF returns a PDF under the standard security handler whose
@@ -60,7 +66,7 @@ func ImagePDF() []byte {
 func EncryptedPDF() []byte {
 	enc := fmt.Sprintf("/Encrypt << /Filter /Standard /V 1 /R 2 /Length 40 /O (%s) /U (%s) /P -4 >> /ID [(%s) (%s)]",
 		strings.Repeat("O", 32), strings.Repeat("U", 32), strings.Repeat("I", 16), strings.Repeat("I", 16))
-	return pdfFile([]string{"BT /F1 12 Tf 72 720 Td (secret) Tj ET\n"}, enc)
+	return pdfFile([]string{"BT /F1 12 Tf 72 720 Td (secret) Tj ET\n"}, enc, true)
 }
 
 func pdfEscape(s string) string {
@@ -69,14 +75,17 @@ func pdfEscape(s string) string {
 
 // pdfFile writes the objects of a PDF with one page per content stream
 // and a correct cross-reference table.
-func pdfFile(contents []string, trailerExtra string) []byte {
+func pdfFile(contents []string, trailerExtra string, binary bool) []byte {
 	var b bytes.Buffer
 	var offs []int
 	obj := func(body string) {
 		offs = append(offs, b.Len())
 		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
 	}
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	b.WriteString("%PDF-1.4\n")
+	if binary {
+		b.WriteString("%\xe2\xe3\xcf\xd3\n")
+	}
 	n := len(contents)
 	// 1 catalog, 2 pages, 3 font, then per page: page, content.
 	obj("<< /Type /Catalog /Pages 2 0 R >>")
@@ -329,4 +338,23 @@ func Serialize(buf gopacket.SerializeBuffer, p Packet, i int) error {
 		}
 		return gopacket.SerializeLayers(buf, opts, eth, ip, tcp, payload)
 	}
+}
+
+// PcapNG writes packets as a pcapng file (one Ethernet interface).
+func PcapNG(w io.Writer, packets []Packet) error {
+	nw, err := pcapgo.NewNgWriter(w, layers.LinkTypeEthernet)
+	if err != nil {
+		return err
+	}
+	buf := gopacket.NewSerializeBuffer()
+	for i, p := range packets {
+		if err := Serialize(buf, p, i); err != nil {
+			return err
+		}
+		d := buf.Bytes()
+		if err := nw.WritePacket(gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(d), Length: len(d)}, d); err != nil {
+			return err
+		}
+	}
+	return nw.Flush()
 }
