@@ -277,12 +277,18 @@ const (
 	TCPAck
 )
 
-// Packet is one packet Pcap writes: Name is the DNS name or the HTTP path.
+// Packet is one packet Pcap writes: Name is the DNS name or the HTTP path;
+// Payload is how many data bytes a TCPAck carries.
 type Packet struct {
-	Kind int
-	Name string
-	Time time.Time
+	Kind    int
+	Name    string
+	Time    time.Time
+	Payload int
 }
+
+// filler is TCP payload: text, so it compresses as a capture of HTTP
+// bodies would.
+var filler = bytes.Repeat([]byte("HTTP body chunk 0123456789 lorem ipsum dolor sit amet\n"), 64)
 
 // Pcap writes an Ethernet pcap (microsecond resolution) of packets to w.
 func Pcap(w io.Writer, packets []Packet) error {
@@ -332,9 +338,12 @@ func Serialize(buf gopacket.SerializeBuffer, p Packet, i int) error {
 		tcp := &layers.TCP{SrcPort: layers.TCPPort(50000 + i%10000), DstPort: 80, Seq: uint32(i), Ack: 1, ACK: true, Window: 65535}
 		tcp.SetNetworkLayerForChecksum(ip)
 		var payload gopacket.Payload
-		if p.Kind == HTTPGet {
+		switch {
+		case p.Kind == HTTPGet:
 			tcp.PSH = true
 			payload = []byte("GET " + p.Name + " HTTP/1.1\r\nHost: example.test\r\nUser-Agent: extracttest\r\n\r\n")
+		case p.Payload > 0:
+			payload = filler[i%64 : i%64+min(p.Payload, len(filler)-64)]
 		}
 		return gopacket.SerializeLayers(buf, opts, eth, ip, tcp, payload)
 	}
