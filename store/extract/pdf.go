@@ -26,8 +26,13 @@ import (
 // the right) taken as a word break.
 const pdfSpaceGap = -250
 
-// pdfMaxPages bounds a /Count that lies.
-const pdfMaxPages = 1 << 20
+// pdfMaxNodes bounds the page tree walk: a tree whose kids point back up
+// (the library's own Page(i) loops forever on one) is corrupt, not
+// endless.
+const (
+	pdfMaxNodes = 1 << 20
+	pdfMaxDepth = 64
+)
 
 // NoTextNote is the line stored for a page with no text layer.
 const NoTextNote = "[no text layer on this page: it is an image and needs OCR, which is not done here]"
@@ -46,16 +51,13 @@ func pdfText(w io.Writer, r io.ReaderAt, size int64, lim Limits) (err error) {
 		return errorf(PDF, ErrCorrupt, err, "")
 	}
 	bw := bufio.NewWriterSize(&limitWriter{w: w, n: lim.maxDecompress(), f: PDF}, 64<<10)
-	n := min(rd.NumPage(), pdfMaxPages)
 	var b strings.Builder
-	for i := 1; i <= n; i++ {
-		p := rd.Page(i)
-		if p.V.IsNull() {
-			break
-		}
+	n := 0
+	err = pdfPages(rd.Trailer().Key("Root").Key("Pages"), func(p pdf.Page) error {
+		n++
 		b.Reset()
 		perr := pageText(p, &b)
-		fmt.Fprintf(bw, "--- page %d ---\n", i)
+		fmt.Fprintf(bw, "--- page %d ---\n", n)
 		text := strings.TrimRight(b.String(), " \n")
 		switch {
 		case perr != nil:
@@ -63,19 +65,45 @@ func pdfText(w io.Writer, r io.ReaderAt, size int64, lim Limits) (err error) {
 			if text != "" {
 				bw.WriteString(text + "\n")
 			}
-			fmt.Fprintf(bw, "[page %d could not be read further: %v]\n", i, perr)
+			fmt.Fprintf(bw, "[page %d could not be read further: %v]\n", n, perr)
 		case strings.TrimSpace(text) == "":
 			bw.WriteString(NoTextNote + "\n")
 		default:
-			if _, err := bw.WriteString(text + "\n"); err != nil {
-				return err
-			}
+			bw.WriteString(text + "\n")
 		}
+		return bw.Flush() // the limit's error, early
+	})
+	if err != nil {
+		return err
 	}
 	if n == 0 {
 		bw.WriteString("[pdf has no pages]\n")
 	}
 	return bw.Flush()
+}
+
+// pdfPages calls fn for each page of the tree under root, in order.
+func pdfPages(root pdf.Value, fn func(pdf.Page) error) error {
+	seen := 0
+	var walk func(v pdf.Value, depth int) error
+	walk = func(v pdf.Value, depth int) error {
+		if seen++; seen > pdfMaxNodes || depth > pdfMaxDepth {
+			return errorf(PDF, ErrCorrupt, nil, "its page tree loops or is too deep")
+		}
+		switch v.Key("Type").Name() {
+		case "Pages":
+			kids := v.Key("Kids")
+			for i := 0; i < kids.Len(); i++ {
+				if err := walk(kids.Index(i), depth+1); err != nil {
+					return err
+				}
+			}
+		case "Page":
+			return fn(pdf.Page{V: v})
+		}
+		return nil
+	}
+	return walk(root, 0)
 }
 
 // pageText writes one page's text to b.
