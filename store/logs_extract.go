@@ -284,8 +284,9 @@ func (db *DB) dropOriginal(ctx context.Context, id string) error {
 var logOrigGCLast sync.Map
 
 // maybeCollectOriginals drops original chunk sets a dead process left: no
-// log owns them and none was written for logIngestStale (a live upload
-// writes every logOrigBatch bytes).
+// log owns them, no live ingest (whose heartbeat keeps its row) has their
+// id, and none was written for logIngestStale (a live upload writes every
+// logOrigBatch bytes).
 func (db *DB) maybeCollectOriginals(ctx context.Context) {
 	now := db.Now()
 	if t, ok := logOrigGCLast.Load(db.path); ok && now.Sub(t.(time.Time)) < logGCEvery {
@@ -297,6 +298,7 @@ func (db *DB) maybeCollectOriginals(ctx context.Context) {
 		var err error
 		ids, err = queryStrings(ctx, tx, `SELECT o.log_file_id FROM tftsrmcp_log_originals o
 			WHERE NOT EXISTS (SELECT 1 FROM log_files WHERE id = o.log_file_id)
+				AND NOT EXISTS (SELECT 1 FROM tftsrmcp_log_ingests WHERE id = o.log_file_id)
 			GROUP BY o.log_file_id HAVING max(o.written_at) < ?`, now.Add(-logIngestStale).Unix())
 		return err
 	})

@@ -48,10 +48,15 @@ func TestWatcher_Documents(t *testing.T) {
 	h.write("hosts.xlsx", extracttest.XLSX([]extracttest.Sheet{{Name: "Hosts", Rows: [][]string{{"name", "ip"}, {"cache07", "10.9.8.7"}}}}))
 	h.write("net.pcapng", ng.Bytes())
 	h.write("cut.pcap", cut.Bytes()[:cut.Len()-9])
+	gz, err := store.CompressBytes(cut.Bytes(), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.write("net.pcap.gz", gz)
 	h.write("secret.pdf", extracttest.EncryptedPDF())
 	h.write("broken.docx", docx[:len(docx)-50])
 	h.write("bomb.docx", extracttest.ZipBombDOCX(int(db.Config().MaxDecompress)+1<<20))
-	res := h.wait(9, 30*time.Second)
+	res := h.wait(10, 30*time.Second)
 	by := map[string]watcher.Result{}
 	for _, r := range res {
 		by[filepath.Base(r.Path)] = r
@@ -64,10 +69,11 @@ func TestWatcher_Documents(t *testing.T) {
 		"hosts.xlsx":      "cache07\t10.9.8.7",
 		"net.pcapng":      "DNS query id=0x0000 A payments.internal.test",
 		"cut.pcap":        "cut short",
+		"net.pcap.gz":     "GET /api/charge HTTP/1.1",
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := by[name]
-			if r.Outcome != watcher.OutcomeOK || r.Kind != "document" {
+			if r.Outcome != watcher.OutcomeOK || r.Kind != "document" && name != "net.pcap.gz" {
 				t.Fatalf("%+v", r)
 			}
 			if text := string(content(t, db, r.ID)); !strings.Contains(text, want) || strings.Contains(text, "endobj") {

@@ -202,7 +202,7 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 			return end(OutcomeFailed, err)
 		}
 		switch classify(storedName, inner, int64(len(inner))) {
-		case kindLog:
+		case kindLog, kindDocument: // a .pcap.gz is extracted as it inflates
 		case kindEmpty:
 			return end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
 		case kindFakeImage:
