@@ -86,7 +86,7 @@ func Sniff(head []byte) Format {
 		return PDF
 	case len(head) >= 4 && isPcapMagic(binary.LittleEndian.Uint32(head)):
 		return Pcap
-	case bytes.HasPrefix(head, []byte{0x0a, 0x0d, 0x0d, 0x0a}):
+	case isPcapNG(head):
 		return PcapNG
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(head)
@@ -102,6 +102,16 @@ func isPcapMagic(m uint32) bool {
 		return true
 	}
 	return false
+}
+
+// isPcapNG reports a section header block: its type ("\n\r\r\n", which
+// a text file could start with) and the byte-order magic 8 bytes on.
+func isPcapNG(head []byte) bool {
+	if len(head) < 12 || !bytes.HasPrefix(head, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		return false
+	}
+	bom := binary.LittleEndian.Uint32(head[8:])
+	return bom == 0x1a2b3c4d || bom == 0x4d3c2b1a
 }
 
 // sniffZip walks the local file headers within head.

@@ -299,7 +299,9 @@ func TestSniff(t *testing.T) {
 		{[]byte{0xa1, 0xb2, 0xc3, 0xd4}, extract.Pcap},
 		{[]byte{0x4d, 0x3c, 0xb2, 0xa1}, extract.Pcap},
 		{[]byte{0xa1, 0xb2, 0x3c, 0x4d}, extract.Pcap},
-		{[]byte{0x0a, 0x0d, 0x0d, 0x0a, 0, 0}, extract.PcapNG},
+		{[]byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a}, extract.PcapNG},
+		{[]byte{0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c, 0x4d}, extract.PcapNG},
+		{[]byte("\n\r\r\nlog text after blank lines\n"), extract.Unknown},
 		{extracttest.DOCX([]string{"x"}), extract.DOCX},
 		{extracttest.XLSX(nil), extract.XLSX},
 		{plainZip, extract.Unknown},
@@ -309,5 +311,20 @@ func TestSniff(t *testing.T) {
 		if got := extract.Sniff(tc.head); got != tc.want {
 			t.Errorf("Sniff(%q) = %v, want %v", tc.head[:min(8, len(tc.head))], got, tc.want)
 		}
+	}
+}
+
+func TestCapture_PcapNG(t *testing.T) {
+	var b bytes.Buffer
+	if err := extracttest.PcapNG(&b, testPackets()); err != nil {
+		t.Fatal(err)
+	}
+	if f := extract.Sniff(b.Bytes()); f != extract.PcapNG {
+		t.Fatalf("Sniff = %v", f)
+	}
+	got := strings.Split(strings.TrimSuffix(capture(t, b.Bytes()), "\n"), "\n")
+	if len(got) != 4 || !strings.HasPrefix(got[0], "2026-03-04T05:06:07.123456000Z 192.0.2.10:40000 -> 198.51.100.53:53 UDP DNS query") ||
+		!strings.Contains(got[2], "HTTP GET /v1/health?probe=1 HTTP/1.1 Host: example.test") {
+		t.Fatalf("lines:\n%s", strings.Join(got, "\n"))
 	}
 }

@@ -58,7 +58,7 @@ func (c *countReader) Read(p []byte) (int, error) {
 func Capture(w io.Writer, r io.Reader) error {
 	cr := &countReader{r: r}
 	br := bufio.NewReaderSize(cr, 64<<10)
-	head, _ := br.Peek(4)
+	head, _ := br.Peek(12)
 	f := Sniff(head)
 	var (
 		src      packetReader
