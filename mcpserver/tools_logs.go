@@ -1,8 +1,11 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,11 +183,13 @@ func (s *Server) logTools() []toolDef {
 		{
 			set: "logs", write: true, notFound: "list_issues lists issue ids",
 			tool: newTool("upload_log_file_by_content", "Attach log text",
-				"Store log text you have (pasted by the user, produced by a command) as a log file of an issue. The same text attached to the same issue again returns the existing log (duplicate:true).",
+				"Store log text you have (pasted by the user, produced by a command) as a log file of an issue. The same text attached to the same issue again returns the existing log (duplicate:true). "+
+					"A PDF, DOCX, XLSX, pcap or pcapng file goes in content_base64: its extracted text is stored as the log.",
 				createTool,
 				mcp.WithString("issue_id", mcp.Required(), mcp.Description("issue to attach to")),
 				mcp.WithString("file_name", mcp.Required(), mcp.Description("name to store it under, e.g. app.log"), mcp.MinLength(1), mcp.MaxLength(255)),
-				mcp.WithString("content", mcp.Required(), mcp.Description("the log text")),
+				mcp.WithString("content", mcp.Description("the log text (give this or content_base64)")),
+				mcp.WithString("content_base64", mcp.Description("the file's bytes in standard base64, for a binary file (PDF, DOCX, XLSX, pcap, pcapng)")),
 				mcp.WithOutputSchema[LogSummary]()),
 			run: s.uploadLogFileByContent,
 		},
@@ -532,11 +537,23 @@ func (s *Server) uploadLogFileByContent(ctx context.Context, c *call) (*mcp.Call
 	if strings.ContainsAny(name, `/\`) {
 		return nil, argError("file_name must be a bare name such as app.log, not a path")
 	}
-	if !c.has("content") {
-		return nil, argError("content is required")
+	var src io.Reader
+	switch {
+	case c.has("content") && c.has("content_base64"):
+		return nil, argError("give content or content_base64, not both")
+	case c.has("content_base64"):
+		b, err := base64.StdEncoding.DecodeString(c.str("content_base64"))
+		if err != nil {
+			return nil, argError("content_base64 is not standard base64: %v", err)
+		}
+		src = bytes.NewReader(b)
+	case c.has("content"):
+		src = strings.NewReader(c.str("content"))
+	default:
+		return nil, argError("content is required (or content_base64 for a binary file)")
 	}
 	c.issueID = issue
-	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, strings.NewReader(c.str("content")))
+	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, src)
 	if err != nil {
 		return nil, err
 	}

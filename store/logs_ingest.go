@@ -209,13 +209,21 @@ func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
 			return lf, err
 		}
 	}
-	// The decoder wraps the source: ask the source itself whether what was
-	// read still stands.
+	// The extractor and the decoder wrap the source: ask the source itself
+	// whether what was read still stands.
 	in.checker, _ = in.src.(SourceChecker)
-	src, dec := decodeLogSource(in.src) // logs_decode.go
-	in.src = src
-	ing := &logIngest{db: db, in: in, id: newID(), dec: dec}
+	id := newID()
+	ex, err := db.extractLogSource(ctx, &in, id) // logs_extract.go: PDF, DOCX, XLSX, pcap
+	if err != nil {
+		return LogFile{}, err
+	}
+	dec := ex.decoder()
+	if ex == nil {
+		in.src, dec = decodeLogSource(in.src) // logs_decode.go
+	}
+	ing := &logIngest{db: db, in: in, id: id, dec: dec}
 	lf, err := ing.run(ctx)
+	lf, err = ex.finish(ctx, lf, err)
 	if err == nil && !lf.Duplicate {
 		db.queuePIIScan(ctx, lf.ID, lf.FileSize) // pii_scan.go
 	}
@@ -441,6 +449,9 @@ func (ing *logIngest) read(ctx context.Context, free chan []byte, out chan<- *lo
 	ing.sum = hex.EncodeToString(sum.Sum(nil))
 	if ing.dec != nil {
 		ing.sum = hex.EncodeToString(ing.dec.orig.Sum(nil))
+		if ing.dec.mime != "" {
+			ing.mime = ing.dec.mime
+		}
 	}
 	ing.crc = crc.Sum32()
 	return nil

@@ -208,7 +208,7 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 			return end(OutcomeFailed, err)
 		}
 		switch classify(storedName, inner, int64(len(inner))) {
-		case kindLog:
+		case kindLog, kindDocument: // a .pcap.gz is extracted as it inflates
 		case kindEmpty:
 			return end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
 		case kindFakeImage:
@@ -243,7 +243,7 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 		}
 		res.ID, res.Bytes = img.ID, img.FileSize
 		res.setDup(img.Duplicate)
-	case kindLog:
+	case kindLog, kindDocument: // the store extracts a document's text
 		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, checkedReader{src, check})
 		if err = firstErr(src.err, err); err != nil {
 			return end(w.errOutcome(err, j.route), err)

@@ -79,6 +79,7 @@ func commands() []command {
 		ingestCmd(),
 		serveCmd(),
 		auditCmd(),
+		exportCmd(),
 	}
 }
 
