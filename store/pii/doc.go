@@ -1,9 +1,11 @@
 // Package pii finds secrets and personal data in log text and replaces them
 // with keyed pseudonyms. It is pure Go: no cgo, no database, no network.
 //
-// Ingest uses [Detector.FindAt] to fill the pii_spans table (Span.Kind is
-// pii_type, Start and End are byte offsets into the file). The MCP server
-// uses [Redactor.RedactRange] on every window of text it sends to a model.
+// The store's ingest scan uses [Redactor.RedactRange] chunk by chunk to
+// record each log's distinct values (Span.Kind, Span.Value) and, on an
+// explicit detection request, the TFTSR app's pii_spans rows (Start and End
+// are byte offsets into the text). The MCP server uses
+// [Redactor.RedactRange] on every window of text it sends to a model.
 //
 // # What is found
 //
