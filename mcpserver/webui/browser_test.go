@@ -124,7 +124,7 @@ func TestUI_Browser(t *testing.T) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		b, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		b, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
