@@ -142,4 +142,3 @@ func benchLatency(b *testing.B, unit string, f func()) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-"+unit)
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-"+unit)
 }
-
