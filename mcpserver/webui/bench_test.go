@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tftsr/tftsr-mcp/mcpserver/webui"
+	"github.com/tftsr/tftsr-mcp/store"
 )
 
 // BenchmarkFirstPage measures the first page of each list over loopback
@@ -55,24 +56,9 @@ func BenchmarkFirstPage(b *testing.B) {
 //
 //	go test -tags 'sqlite_fts5 sqlite_json' -run '^$' -bench LogWindow -benchtime 200x ./mcpserver/webui/
 func BenchmarkLogWindow(b *testing.B) {
-	mb := 1024
-	if s := os.Getenv("WEBUI_BENCH_LOG_MB"); s != "" {
-		var err error
-		if mb, err = strconv.Atoi(s); err != nil || mb < 1 {
-			b.Fatalf("WEBUI_BENCH_LOG_MB=%q: want a positive integer", s)
-		}
-	}
 	e := newEnv(b, envOpts{})
 	e.login()
-	is := e.issue("big log", "")
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(genLog(pw, int64(mb)<<20)) }()
-	s := time.Now()
-	lf, err := e.db.UploadLogFileByContent(context.Background(), is.ID, "big.log", pr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("stored %d MiB, %d lines in %v", mb, lf.LineCount, time.Since(s).Round(time.Millisecond))
+	lf := bigLog(b, e)
 	mid := lf.LineCount / 2
 	window := func(start int64) {
 		res, body := e.get(fmt.Sprintf("/api/logs/%s/lines?start=%d&n=200", lf.ID, start))
@@ -108,6 +94,28 @@ func BenchmarkLogWindow(b *testing.B) {
 			window(at)
 		})
 	})
+}
+
+// bigLog stores a log of WEBUI_BENCH_LOG_MB MiB (default 1024) whose line
+// N holds " request N ".
+func bigLog(b *testing.B, e *env) store.LogFile {
+	mb := 1024
+	if s := os.Getenv("WEBUI_BENCH_LOG_MB"); s != "" {
+		var err error
+		if mb, err = strconv.Atoi(s); err != nil || mb < 1 {
+			b.Fatalf("WEBUI_BENCH_LOG_MB=%q: want a positive integer", s)
+		}
+	}
+	is := e.issue("big log", "")
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(genLog(pw, int64(mb)<<20)) }()
+	s := time.Now()
+	lf, err := e.db.UploadLogFileByContent(context.Background(), is.ID, "big.log", pr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("stored %d MiB, %d lines in %v", mb, lf.LineCount, time.Since(s).Round(time.Millisecond))
+	return lf
 }
 
 // genLog writes size bytes of log lines that look like a service's.

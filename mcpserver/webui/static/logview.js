@@ -99,6 +99,10 @@ export function init(root) {
     for (let l = first; l <= last; l++) nodes.push(lineNode(l, lookup(l)));
     pane.replaceChildren(...nodes);
     root.dataset.first = String(first);
+    // When the line jumped to is first on screen (ms since navigation).
+    if (target >= first && target <= last && lookup(target) !== undefined && !root.dataset.shownAt) {
+      root.dataset.shownAt = String(performance.now());
+    }
     root.dataset.ready = String(token);
     // Read ahead one window in the direction of travel.
     const ahead = Math.floor((last + WIN - 1) / WIN) * WIN + 1;
@@ -108,6 +112,7 @@ export function init(root) {
   function jump(line) {
     line = Math.min(Math.max(1, Math.floor(line)), Math.max(1, total));
     target = line;
+    delete root.dataset.shownAt;
     scrollToFirst(Math.max(1, line - Math.floor(rows() / 3)));
     draw();
   }
