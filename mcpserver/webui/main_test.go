@@ -39,6 +39,7 @@ type env struct {
 
 type envOpts struct {
 	readOnly bool
+	now      func() time.Time // the browser's clock (session expiry)
 }
 
 func newEnv(tb testing.TB, o envOpts) *env {
@@ -57,7 +58,7 @@ func newEnv(tb testing.TB, o envOpts) *env {
 		tb.Fatal(err)
 	}
 	ho := mcpserver.HTTPOptions{Token: testToken, MaxBodyBytes: 8 << 20, LoopbackHost: true}
-	ho.UI = webui.New(db, srv, webui.Options{HTTP: ho, ReadOnly: o.readOnly}, log)
+	ho.UI = webui.New(db, srv, webui.Options{HTTP: ho, ReadOnly: o.readOnly, Now: o.now}, log)
 	hs := httptest.NewServer(srv.HTTPHandler(ho))
 	tb.Cleanup(hs.Close)
 	return &env{tb: tb, db: db, srv: srv, url: hs.URL, c: newClient()}

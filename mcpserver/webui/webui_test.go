@@ -12,7 +12,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -94,6 +96,26 @@ func TestUI_Login(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestUI_SessionExpiry(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := newEnv(t, envOpts{now: clock})
+	e.login()
+	mu.Lock()
+	now = now.Add(11 * time.Hour)
+	mu.Unlock()
+	if res, _ := e.get("/issues"); res.StatusCode != 200 {
+		t.Fatalf("after 11 h: %s", res.Status)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if res, _ := e.get("/issues"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after 13 h: %s, want a redirect to /login", res.Status)
+	}
 }
 
 func TestUI_Headers(t *testing.T) {
