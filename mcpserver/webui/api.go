@@ -13,7 +13,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tftsr/tftsr-mcp/mcpserver/webui/seek"
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/logtime"
 )
 
 // LinesWindow is one window of a log for the viewer, redacted.
@@ -238,4 +240,55 @@ func (u *UI) attach(w http.ResponseWriter, r *http.Request) {
 	body := writeJSON(w, out)
 	u.recordSent(r, ActionUpload, "attach_"+out.Kind, []string{out.ID}, issue, body,
 		map[string]any{"file_name": name, "bytes": len(data)})
+}
+
+// probeLines is how many lines one probe of a time jump reads: enough to
+// step over a stack trace to the next line with a time.
+const probeLines = 50
+
+// logAtTime answers the first line at or after a time: ?t=RFC 3339 or a
+// date. The viewer jumps there.
+func (u *UI) logAtTime(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	target, err := logtime.ParseBound(strings.TrimSpace(r.URL.Query().Get("t")))
+	if err != nil {
+		http.Error(w, "t must be a time such as 2026-11-30T14:05:00Z or a date", http.StatusBadRequest)
+		return
+	}
+	lf, err := u.db.FindLogFileByID(r.Context(), id)
+	if err != nil {
+		u.fail(w, err)
+		return
+	}
+	ref, _ := time.Parse("2006-01-02 15:04:05", lf.UploadedAt) // the year of syslog lines
+	det := logtime.NewDetector(logtime.Options{Ref: ref})
+	probes := 0
+	line, err := seek.FirstAt(lf.LineCount, target, func(at int64) (int64, int64, bool, error) {
+		probes++
+		win, err := u.db.ReadLogLines(r.Context(), id, at, probeLines)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		text := win.Text
+		for n := win.StartLine; len(text) > 0; n++ {
+			end := bytes.IndexByte(text, '\n')
+			if end < 0 {
+				end = len(text)
+			}
+			if ms, _, _, ok := det.Parse(text[:end]); ok {
+				return n, ms, true, nil
+			}
+			text = text[min(end+1, len(text)):]
+		}
+		return 0, 0, false, nil
+	})
+	if err != nil {
+		u.fail(w, err)
+		return
+	}
+	body := writeJSON(w, map[string]any{"line": line, "probes": probes})
+	u.recordSent(r, ActionView, "log_at_time", []string{id}, lf.IssueID, body, map[string]any{"t": r.URL.Query().Get("t")})
 }

@@ -80,6 +80,20 @@ func BenchmarkLogWindow(b *testing.B) {
 			window(mid + i*997%1000) // a cold window each time, near the middle
 		})
 	})
+	// A jump to a time: a binary search by windows (genLog's line i is at
+	// t0 + i ms).
+	b.Run("TimeJump", func(b *testing.B) {
+		t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+		r := rand.New(rand.NewPCG(3, 4))
+		benchLatency(b, "ms/jump", func() {
+			n := 1 + r.Int64N(lf.LineCount-1)
+			res, body := e.get("/api/logs/" + lf.ID + "/at?t=" + t0.Add(time.Duration(n)*time.Millisecond).Format(time.RFC3339Nano))
+			var out struct{ Line int64 }
+			if json.Unmarshal([]byte(body), &out); res.StatusCode != 200 || out.Line != n {
+				b.Fatalf("jump to line %d's time: %s line %d", n, res.Status, out.Line)
+			}
+		})
+	})
 	b.Run("Scroll", func(b *testing.B) {
 		at := mid
 		r := rand.New(rand.NewPCG(1, 2))

@@ -111,7 +111,8 @@ func TestUI_Browser(t *testing.T) {
 		if i == 377_777 || i == 488_888 {
 			mark = " NEEDLE-XYZ found"
 		}
-		fmt.Fprintf(&sb, "2026-11-30T10:%02d:%02dZ INFO worker-%d line %d handled request%s\n", i/60%60, i%60, i%7, i, mark)
+		ts := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second).Format(time.RFC3339)
+		fmt.Fprintf(&sb, "%s INFO worker-%d line %d handled request%s\n", ts, i%7, i, mark)
 	}
 	lf := e.log(is.ID, "needle-app.log", sb.String())
 	other := e.issue("Cache stampede", "")
@@ -185,6 +186,11 @@ func TestUI_Browser(t *testing.T) {
 	eval[any](t, ctx, `document.getElementById("viewer").scrollTop += 5000; 0`)
 	poll(t, ctx, "scrolled lines", `(() => { const l = document.querySelector("#pane .l:last-child .t"); return l && l.textContent !== "…" && Number(document.getElementById("viewer").dataset.first) > 250000; })()`)
 
+	// Jump to a time: line N of this log is at 10:00:00 + N s.
+	step(t, ctx, "time jump", chromedp.SendKeys(chromedp.ID("jump-time"), "2026-11-30T10:36:17Z"), chromedp.Click(chromedp.CSS("#time-form button")))
+	poll(t, ctx, "time jump", `document.getElementById("time-status").textContent === "line 2177"`)
+	poll(t, ctx, "line at the time", `document.querySelector('#pane .l.target[data-line="2177"]') !== null`)
+
 	// Search: both matches highlighted in turn, next moves to the second.
 	step(t, ctx, "search log", chromedp.SendKeys(chromedp.ID("search-q"), "needle-xyz"), chromedp.Click(chromedp.CSS("#search-form button[type=submit]")))
 	poll(t, ctx, "first match", `document.querySelector('#pane .l.current[data-line="377777"] mark') !== null`)
@@ -252,6 +258,7 @@ type box struct{ X, Y, W, H float64 }
 // does not pass.
 func checkLayout(t testing.TB, ctx context.Context, page string) {
 	t.Helper()
+	poll(t, ctx, page+" loaded", `document.readyState === "complete" && getComputedStyle(document.body).margin === "0px"`)
 	keys, _ := json.Marshal(layoutKeys[page])
 	got := eval[map[string]box](t, ctx, `(() => { const out = {}; for (const s of `+string(keys)+`) {
 		const el = document.querySelector(s); if (!el) continue;

@@ -116,6 +116,7 @@ func New(db Store, red Redactor, opts Options, log *slog.Logger) *UI {
 	m.HandleFunc("GET /images/{id}", u.authed(u.imagePage))
 	m.HandleFunc("GET /api/logs/{id}/lines", u.authed(u.logLines))
 	m.HandleFunc("GET /api/logs/{id}/search", u.authed(u.logSearch))
+	m.HandleFunc("GET /api/logs/{id}/at", u.authed(u.logAtTime))
 	m.HandleFunc("GET /api/images/{id}/data", u.authed(u.imageData))
 	m.HandleFunc("GET /api/images/{id}/thumb", u.authed(u.imageThumb))
 	m.HandleFunc("POST /api/issues/{id}/attach", u.authed(u.attach))

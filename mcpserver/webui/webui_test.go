@@ -439,3 +439,49 @@ func TestUI_Pages(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestUI_LogAtTime(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.login()
+	is := e.issue("times", "")
+	var sb strings.Builder
+	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	line := 0
+	want := map[string]int{}
+	for i := range 3000 {
+		line++
+		ts := t0.Add(time.Duration(i) * time.Second).Format(time.RFC3339)
+		want[ts] = line
+		fmt.Fprintf(&sb, "%s INFO event %d\n", ts, i)
+		if i%100 == 7 { // a stack trace: lines without a time
+			for range 5 {
+				line++
+				sb.WriteString("\tat com.example.Foo.bar(Foo.java:42)\n")
+			}
+		}
+	}
+	lf := e.log(is.ID, "times.log", sb.String())
+	at := func(q string) (int, int) {
+		res, body := e.get("/api/logs/" + lf.ID + "/at?t=" + url.QueryEscape(q))
+		if res.StatusCode != 200 {
+			t.Fatalf("at %s: %s %s", q, res.Status, body)
+		}
+		var out struct{ Line, Probes int }
+		json.Unmarshal([]byte(body), &out)
+		return out.Line, out.Probes
+	}
+	for _, ts := range []string{"2026-11-30T10:00:00Z", "2026-11-30T10:25:08Z", "2026-11-30T10:49:59Z", "2026-11-30T10:01:48Z"} {
+		if got, probes := at(ts); got != want[ts] || probes > 20 {
+			t.Errorf("at %s: line %d after %d probes, want %d", ts, got, probes, want[ts])
+		}
+	}
+	if got, _ := at("2026-11-30 10:25:08.500"); got != want["2026-11-30T10:25:09Z"] {
+		t.Errorf("between two lines: %d", got)
+	}
+	if got, _ := at("2026-12-31"); got != line {
+		t.Errorf("after the end: %d, want the last line %d", got, line)
+	}
+	if res, _ := e.get("/api/logs/" + lf.ID + "/at?t=yesterday"); res.StatusCode != 400 {
+		t.Errorf("bad time: %s", res.Status)
+	}
+}

@@ -130,6 +130,18 @@ export function init(root) {
     const v = Number(document.getElementById("jump-line").value);
     if (v > 0) jump(v);
   });
+  const timeStatus = document.getElementById("time-status");
+  document.getElementById("time-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const t = document.getElementById("jump-time").value.trim();
+    if (!t) return;
+    timeStatus.textContent = "";
+    const r = await fetch(`/api/logs/${id}/at?t=${encodeURIComponent(t)}`, { credentials: "same-origin" });
+    if (!r.ok) { timeStatus.textContent = (await r.text()).trim(); return; }
+    const res = await r.json();
+    timeStatus.textContent = `line ${res.line}`;
+    jump(res.line);
+  });
   const status = document.getElementById("search-status");
   const go = (step) => {
     if (!search.lines.length) return;
