@@ -28,9 +28,6 @@ func (s *Server) RedactLogWindow(ctx context.Context, w store.LogWindow) (string
 // SearchRedactor is the redactor search_logs hands the store.
 func (s *Server) SearchRedactor() *pii.Redactor { return s.redactor }
 
-// ReadOnly reports whether the server runs without write tools.
-func (s *Server) ReadOnly() bool { return s.opts.ReadOnly }
-
 // CheckHostOrigin applies the MCP endpoint's Host and Origin checks to r. It
 // returns "" when r passes, else why it is refused (status 403).
 func CheckHostOrigin(o HTTPOptions, r *http.Request) string {
