@@ -81,7 +81,8 @@ func (s *Server) audit(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 }
 
 // setClient records who is asking: the session and the client's name and
-// version from initialize.
+// version from initialize, or in 2026-07-28 (no initialize) from the
+// request's own _meta, which a shared session must not stand in for.
 func setClient(ctx context.Context, e *store.AISend) {
 	if sess := server.ClientSessionFromContext(ctx); sess != nil {
 		e.SessionID = sess.SessionID()
@@ -89,6 +90,9 @@ func setClient(ctx context.Context, e *store.AISend) {
 			info := ci.GetClientInfo()
 			e.Client, e.ClientVersion = info.Name, info.Version
 		}
+	}
+	if pi := server.RequestProtocolInfoFromContext(ctx); pi != nil && pi.Modern && pi.ClientInfo != nil {
+		e.Client, e.ClientVersion = pi.ClientInfo.Name, pi.ClientInfo.Version
 	}
 }
 

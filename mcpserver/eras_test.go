@@ -1,0 +1,541 @@
+package mcpserver_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tftsr/tftsr-mcp/config"
+	"github.com/tftsr/tftsr-mcp/mcpserver"
+	"github.com/tftsr/tftsr-mcp/store"
+)
+
+// eraClient is what the era tests need of a client, so the same checks run
+// through mcp-go's client (2025-11-25: initialize, sessions) and the
+// official Go SDK's (2026-07-28: server/discover, per-request _meta).
+type eraClient interface {
+	// protocol is the revision the client negotiated.
+	protocol() string
+	tools(ctx context.Context) ([]string, error)
+	// call returns the structured content, whether the result is an error,
+	// and its text.
+	call(ctx context.Context, name string, args map[string]any) (json.RawMessage, bool, string, error)
+	templates(ctx context.Context) ([]string, error)
+	prompts(ctx context.Context) ([]string, error)
+	read(ctx context.Context, uri string) (int, error)
+	prompt(ctx context.Context, name string, args map[string]string) (int, error)
+	// changed receives one value per resources list_changed notification.
+	changed() <-chan struct{}
+}
+
+// Client identities, as the audit log must record them.
+const (
+	oldName, oldVersion = "mcp-go-client", "1.2.1-test"
+	newName, newVersion = "go-sdk-client", "1.8.0-test"
+)
+
+// eraServer is a server over a fresh store on one transport, with the
+// files the upload-by-path tools read.
+type eraServer struct {
+	db    *store.DB
+	srv   *mcpserver.Server
+	dir   string // allowed root
+	url   string // HTTP only
+	stdin io.WriteCloser
+	out   io.ReadCloser
+}
+
+func newEraServer(t *testing.T, transportName string) *eraServer {
+	t.Helper()
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	db, err := store.Open(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "worker.log"), []byte("2026-11-30 10:00:00 INFO start\n2026-11-30 10:00:01 ERROR queue full\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "shot.png"), pngBytes(t, 8, 6), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := mcpserver.New(ctx, db, mcpserver.Options{Transport: transportName, AllowRoots: []string{dir}, ValidateOutput: true}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &eraServer{db: db, srv: srv, dir: dir}
+	switch transportName {
+	case "http":
+		hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, MaxBodyBytes: 8 << 20, LoopbackHost: true}))
+		t.Cleanup(hs.Close)
+		e.url = hs.URL + mcpserver.Endpoint
+	case "stdio":
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { srv.ServeStdio(sctx, inR, outW); outW.Close(); close(done) }()
+		t.Cleanup(func() {
+			inW.Close()
+			cancel()
+			<-done
+		})
+		e.stdin, e.out = inW, outR
+	}
+	return e
+}
+
+// bearer adds the test token to every request.
+type bearer struct{ next http.RoundTripper }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+testToken)
+	return b.next.RoundTrip(r)
+}
+
+// oldClient is mcp-go's client, which speaks 2025-11-25.
+type oldClient struct {
+	c     *client.Client
+	proto string
+	ch    chan struct{}
+	// progress receives the progress notifications the server sends.
+	progress chan mcp.ProgressNotificationParams
+}
+
+func connectOld(t *testing.T, e *eraServer) *oldClient {
+	t.Helper()
+	var c *client.Client
+	var err error
+	if e.url != "" {
+		c, err = client.NewStreamableHttpClient(e.url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}))
+	} else {
+		c = client.NewClient(transport.NewIO(e.out, e.stdin, nil))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	oc := &oldClient{c: c, ch: make(chan struct{}, 16), progress: make(chan mcp.ProgressNotificationParams, 1024)}
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		switch n.Method {
+		case string(mcp.MethodNotificationResourcesListChanged):
+			select {
+			case oc.ch <- struct{}{}:
+			default:
+			}
+		case string(mcp.MethodNotificationProgress):
+			b, _ := json.Marshal(n.Params)
+			var p mcp.ProgressNotificationParams
+			if json.Unmarshal(b, &p) == nil {
+				select {
+				case oc.progress <- p:
+				default:
+				}
+			}
+		}
+	})
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = "2025-11-25"
+	req.Params.ClientInfo = mcp.Implementation{Name: oldName, Version: oldVersion}
+	res, err := c.Initialize(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc.proto = res.ProtocolVersion
+	return oc
+}
+
+func (o *oldClient) protocol() string         { return o.proto }
+func (o *oldClient) changed() <-chan struct{} { return o.ch }
+
+func (o *oldClient) tools(ctx context.Context) ([]string, error) {
+	res, err := o.c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, t := range res.Tools {
+		names = append(names, t.Name)
+	}
+	return names, nil
+}
+
+func (o *oldClient) call(ctx context.Context, name string, args map[string]any) (json.RawMessage, bool, string, error) {
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := o.c.CallTool(ctx, req)
+	if err != nil {
+		return nil, false, "", err
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	return b, res.IsError, text(res), nil
+}
+
+func (o *oldClient) templates(ctx context.Context) ([]string, error) {
+	res, err := o.c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range res.ResourceTemplates {
+		out = append(out, t.URITemplate.Raw())
+	}
+	return out, nil
+}
+
+func (o *oldClient) prompts(ctx context.Context) ([]string, error) {
+	res, err := o.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range res.Prompts {
+		out = append(out, p.Name)
+	}
+	return out, nil
+}
+
+func (o *oldClient) read(ctx context.Context, uri string) (int, error) {
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = uri
+	res, err := o.c.ReadResource(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Contents), nil
+}
+
+func (o *oldClient) prompt(ctx context.Context, name string, args map[string]string) (int, error) {
+	req := mcp.GetPromptRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := o.c.GetPrompt(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Messages), nil
+}
+
+// newClient is the official Go SDK's client, which speaks 2026-07-28.
+type newClient struct {
+	cs       *sdk.ClientSession
+	ch       chan struct{}
+	progress chan *sdk.ProgressNotificationParams
+}
+
+func connectNew(t *testing.T, e *eraServer) *newClient {
+	t.Helper()
+	nc := &newClient{ch: make(chan struct{}, 16), progress: make(chan *sdk.ProgressNotificationParams, 1024)}
+	c := sdk.NewClient(&sdk.Implementation{Name: newName, Version: newVersion}, &sdk.ClientOptions{
+		ResourceListChangedHandler: func(context.Context, *sdk.ResourceListChangedRequest) {
+			select {
+			case nc.ch <- struct{}{}:
+			default:
+			}
+		},
+		ProgressNotificationHandler: func(_ context.Context, r *sdk.ProgressNotificationClientRequest) {
+			select {
+			case nc.progress <- r.Params:
+			default:
+			}
+		},
+	})
+	var tr sdk.Transport
+	if e.url != "" {
+		tr = &sdk.StreamableClientTransport{Endpoint: e.url, HTTPClient: &http.Client{Transport: bearer{http.DefaultTransport}}, MaxRetries: -1}
+	} else {
+		tr = &sdk.IOTransport{Reader: e.out, Writer: e.stdin}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cs, err := c.Connect(ctx, tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	nc.cs = cs
+	return nc
+}
+
+func (n *newClient) protocol() string {
+	if r := n.cs.InitializeResult(); r != nil {
+		return r.ProtocolVersion
+	}
+	return ""
+}
+
+func (n *newClient) changed() <-chan struct{} { return n.ch }
+
+func (n *newClient) tools(ctx context.Context) ([]string, error) {
+	var names []string
+	for t, err := range n.cs.Tools(ctx, nil) {
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, t.Name)
+	}
+	return names, nil
+}
+
+func (n *newClient) call(ctx context.Context, name string, args map[string]any) (json.RawMessage, bool, string, error) {
+	res, err := n.cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		return nil, false, "", err
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	var sb strings.Builder
+	for _, c := range res.Content {
+		if t, ok := c.(*sdk.TextContent); ok {
+			sb.WriteString(t.Text)
+		}
+	}
+	return b, res.IsError, sb.String(), nil
+}
+
+func (n *newClient) templates(ctx context.Context) ([]string, error) {
+	var out []string
+	for t, err := range n.cs.ResourceTemplates(ctx, nil) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t.URITemplate)
+	}
+	return out, nil
+}
+
+func (n *newClient) prompts(ctx context.Context) ([]string, error) {
+	var out []string
+	for p, err := range n.cs.Prompts(ctx, nil) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Name)
+	}
+	return out, nil
+}
+
+func (n *newClient) read(ctx context.Context, uri string) (int, error) {
+	res, err := n.cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri})
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Contents), nil
+}
+
+func (n *newClient) prompt(ctx context.Context, name string, args map[string]string) (int, error) {
+	res, err := n.cs.GetPrompt(ctx, &sdk.GetPromptParams{Name: name, Arguments: args})
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Messages), nil
+}
+
+// eraStep is one valid call of a tool. args may use the ids earlier steps
+// returned: keys of ids, written as "$key".
+type eraStep struct {
+	tool string
+	args map[string]any
+	save map[string]string // ids key -> field of the structured result
+}
+
+func eraSteps(dir, img string) []eraStep {
+	return []eraStep{
+		{"create_issue", map[string]any{"title": "Checkout outage", "severity": "high"}, map[string]string{"issue": "id"}},
+		{"update_issue", map[string]any{"issue_id": "$issue", "status": "investigating"}, nil},
+		{"get_issue", map[string]any{"issue_id": "$issue"}, nil},
+		{"list_issues", map[string]any{}, nil},
+		{"search_issues", map[string]any{"query": "checkout"}, nil},
+		{"upload_log_file_by_content", map[string]any{"issue_id": "$issue", "file_name": "app.log",
+			"content": "2026-11-30 10:00:00 INFO boot\n2026-11-30 10:00:02 ERROR payment timeout user=alice@example.com\n"}, map[string]string{"log": "id"}},
+		{"upload_log_file", map[string]any{"issue_id": "$issue", "file_path": filepath.Join(dir, "worker.log")}, nil},
+		{"list_all_log_files", map[string]any{}, nil},
+		{"get_log_file_content", map[string]any{"log_file_id": "$log"}, nil},
+		{"search_logs", map[string]any{"pattern": "ERROR"}, nil},
+		{"detect_pii", map[string]any{"log_file_id": "$log"}, nil},
+		{"get_pii_report", map[string]any{"log_file_id": "$log"}, nil},
+		{"upload_paste_image", map[string]any{"issue_id": "$issue", "base64_image": img, "mime_type": "image/png"}, map[string]string{"image": "id"}},
+		{"upload_image_attachment", map[string]any{"issue_id": "$issue", "file_path": filepath.Join(dir, "shot.png")}, nil},
+		{"list_all_image_attachments", map[string]any{}, nil},
+		{"get_image_attachment_data", map[string]any{"attachment_id": "$image"}, nil},
+		{"add_timeline_event", map[string]any{"issue_id": "$issue", "event_type": "note", "description": "payments time out"}, nil},
+		{"get_timeline_events", map[string]any{"issue_id": "$issue"}, nil},
+		{"add_resolution_step", map[string]any{"issue_id": "$issue", "step_order": 1, "why_question": "why did checkout fail?", "answer": "payments timed out"}, nil},
+		{"list_resolution_steps", map[string]any{"issue_id": "$issue"}, nil},
+		{"save_document", map[string]any{"issue_id": "$issue", "doc_type": "rca", "title": "RCA", "content_md": "# RCA\n"}, map[string]string{"doc": "id"}},
+		{"list_documents", map[string]any{"issue_id": "$issue"}, nil},
+		{"get_document", map[string]any{"document_id": "$doc"}, nil},
+	}
+}
+
+// Every tool, resource template and prompt answers a valid request from a
+// client of each protocol era over each transport; the audit log names the
+// client and transport; list_changed reaches the client.
+func TestEras_EverythingAnswers(t *testing.T) {
+	for _, tr := range []string{"stdio", "http"} {
+		for _, era := range []string{"2025-11-25", "2026-07-28"} {
+			t.Run(tr+"/"+era, func(t *testing.T) {
+				e := newEraServer(t, tr)
+				var c eraClient
+				name, version := oldName, oldVersion
+				if era == "2025-11-25" {
+					c = connectOld(t, e)
+				} else {
+					c = connectNew(t, e)
+					name, version = newName, newVersion
+				}
+				if got := c.protocol(); got != era {
+					t.Fatalf("negotiated %q, want %q", got, era)
+				}
+				checkEverything(t, e, c)
+				checkAudit(t, e, name, version, tr)
+				checkListChanged(t, e, c)
+			})
+		}
+	}
+}
+
+func checkEverything(t *testing.T, e *eraServer, c eraClient) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	names, err := c.tools(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	called := map[string]bool{}
+	for _, st := range eraSteps(e.dir, base64.StdEncoding.EncodeToString(pngBytes(t, 8, 6))) {
+		args := map[string]any{}
+		for k, v := range st.args {
+			if s, ok := v.(string); ok && strings.HasPrefix(s, "$") {
+				v = ids[s[1:]]
+			}
+			args[k] = v
+		}
+		sc, isErr, txt, err := c.call(ctx, st.tool, args)
+		if err != nil {
+			t.Fatalf("%s: %v", st.tool, err)
+		}
+		if isErr {
+			t.Fatalf("%s(%v): error result: %s", st.tool, args, txt)
+		}
+		var fields map[string]any
+		json.Unmarshal(sc, &fields)
+		for key, field := range st.save {
+			id, _ := fields[field].(string)
+			if id == "" {
+				t.Fatalf("%s: no %s in %s", st.tool, field, sc)
+			}
+			ids[key] = id
+		}
+		called[st.tool] = true
+	}
+	for _, n := range names {
+		if !called[n] {
+			t.Errorf("tool %s is listed but has no step in eraSteps: add one", n)
+		}
+	}
+	tmpls, err := c.templates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKind := map[string]string{"issues": ids["issue"], "logs": ids["log"], "images": ids["image"]}
+	for _, tm := range tmpls {
+		kind := strings.TrimSuffix(strings.TrimPrefix(tm, "tftsr://"), "/{id}")
+		id := byKind[kind]
+		if id == "" {
+			t.Errorf("resource template %s: no fixture for it", tm)
+			continue
+		}
+		if n, err := c.read(ctx, "tftsr://"+kind+"/"+id); err != nil || n == 0 {
+			t.Errorf("read %s: %d contents, %v", tm, n, err)
+		}
+	}
+	if len(tmpls) != 3 {
+		t.Errorf("templates %v, want 3", tmpls)
+	}
+	prompts, err := c.prompts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prompts) == 0 {
+		t.Fatal("no prompts")
+	}
+	for _, p := range prompts {
+		if n, err := c.prompt(ctx, p, map[string]string{"issue_id": ids["issue"]}); err != nil || n == 0 {
+			t.Errorf("prompt %s: %d messages, %v", p, n, err)
+		}
+	}
+}
+
+func checkAudit(t *testing.T, e *eraServer, name, version, tr string) {
+	ctx := context.Background()
+	if err := e.db.FlushAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := e.db.FindAuditEntries(ctx, store.AuditFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := map[string]bool{}
+	for _, en := range entries {
+		var s store.AISend
+		if !strings.HasPrefix(en.Action, "ai_send") || json.Unmarshal([]byte(en.Details), &s) != nil {
+			continue
+		}
+		methods[s.Tool] = true
+		if s.Client != name || s.ClientVersion != version || s.Transport != tr {
+			t.Errorf("audit of %s: client %q %q over %q, want %q %q over %q", s.Tool, s.Client, s.ClientVersion, s.Transport, name, version, tr)
+		}
+	}
+	for _, m := range []string{"create_issue", "get_document", "resources/read", "prompts/get"} {
+		if !methods[m] {
+			t.Errorf("no audit entry for %s (have %v)", m, methods)
+		}
+	}
+}
+
+// checkListChanged sends list_changed until the client sees one: a 2026
+// client's subscriptions/listen stream may open a moment after Connect.
+func checkListChanged(t *testing.T, e *eraServer, c eraClient) {
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var sent atomic.Int32
+	for {
+		e.srv.EvidenceChanged()
+		sent.Add(1)
+		select {
+		case <-c.changed():
+			return
+		case <-deadline:
+			t.Fatalf("no resources list_changed notification after %d sent", sent.Load())
+		case <-tick.C:
+		}
+	}
+}
