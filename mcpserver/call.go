@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,8 @@ type call struct {
 	ids     []string // ids of what was returned
 	issueID string
 	links   []mcp.Content // resource_link blocks, appended to a successful result
+
+	progressAt atomic.Int64 // unix ns of the last progress notification, 0 if none
 }
 
 type callKey struct{}
@@ -48,7 +51,15 @@ func (s *Server) audit(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		c := &call{}
 		ctx = context.WithValue(ctx, callKey{}, c)
+		var cancelledAt atomic.Pointer[time.Time]
+		stop := context.AfterFunc(ctx, func() { now := time.Now(); cancelledAt.Store(&now) })
 		res, err := next(ctx, req)
+		stop()
+		if at := cancelledAt.Load(); at != nil {
+			// How long the work ran on after the client gave up: the
+			// cancellation target is 100 ms.
+			s.log.Info("tool call cancelled", "tool", req.Params.Name, "stopped_after", time.Since(*at))
+		}
 		e := store.AISend{
 			Action:    "ai_send",
 			Tool:      req.Params.Name,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -41,6 +42,17 @@ type eraClient interface {
 	prompt(ctx context.Context, name string, args map[string]string) (int, error)
 	// changed receives one value per resources list_changed notification.
 	changed() <-chan struct{}
+	// callProgress is call with a progress token; progress receives the
+	// notifications.
+	callProgress(ctx context.Context, name string, args map[string]any, token string) (bool, string, error)
+	progress() <-chan progressEvent
+}
+
+// progressEvent is one notifications/progress as either client saw it.
+type progressEvent struct {
+	token           string
+	progress, total float64
+	at              time.Time
 }
 
 // Client identities, as the audit log must record them.
@@ -58,6 +70,37 @@ type eraServer struct {
 	url   string // HTTP only
 	stdin io.WriteCloser
 	out   io.ReadCloser
+	// cancelled receives how long each cancelled tool call ran on after
+	// its cancellation (the server's "tool call cancelled" log).
+	cancelled chan time.Duration
+	stdioDone chan struct{} // closed when ServeStdio returned
+}
+
+// captureHandler passes warnings to the test log and picks the
+// cancellation records out of the rest.
+type captureHandler struct {
+	slog.Handler
+	ch chan time.Duration
+}
+
+func (h captureHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h captureHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "tool call cancelled" {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "stopped_after" {
+				select {
+				case h.ch <- a.Value.Duration():
+				default:
+				}
+			}
+			return true
+		})
+	}
+	if r.Level < slog.LevelWarn {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 func newEraServer(t *testing.T, transportName string) *eraServer {
@@ -77,12 +120,13 @@ func newEraServer(t *testing.T, transportName string) *eraServer {
 	if err := os.WriteFile(filepath.Join(dir, "shot.png"), pngBytes(t, 8, 6), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cancelled := make(chan time.Duration, 16)
+	log := slog.New(captureHandler{slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}), cancelled})
 	srv, err := mcpserver.New(ctx, db, mcpserver.Options{Transport: transportName, AllowRoots: []string{dir}, ValidateOutput: true}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &eraServer{db: db, srv: srv, dir: dir}
+	e := &eraServer{db: db, srv: srv, dir: dir, cancelled: cancelled, stdioDone: make(chan struct{})}
 	switch transportName {
 	case "http":
 		hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, MaxBodyBytes: 8 << 20, LoopbackHost: true}))
@@ -92,12 +136,11 @@ func newEraServer(t *testing.T, transportName string) *eraServer {
 		inR, inW := io.Pipe()
 		outR, outW := io.Pipe()
 		sctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { srv.ServeStdio(sctx, inR, outW); outW.Close(); close(done) }()
+		go func() { srv.ServeStdio(sctx, inR, outW); outW.Close(); close(e.stdioDone) }()
 		t.Cleanup(func() {
 			inW.Close()
 			cancel()
-			<-done
+			<-e.stdioDone
 		})
 		e.stdin, e.out = inW, outR
 	}
@@ -118,8 +161,7 @@ type oldClient struct {
 	c     *client.Client
 	proto string
 	ch    chan struct{}
-	// progress receives the progress notifications the server sends.
-	progress chan mcp.ProgressNotificationParams
+	prog  chan progressEvent
 }
 
 func connectOld(t *testing.T, e *eraServer) *oldClient {
@@ -140,7 +182,7 @@ func connectOld(t *testing.T, e *eraServer) *oldClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	oc := &oldClient{c: c, ch: make(chan struct{}, 16), progress: make(chan mcp.ProgressNotificationParams, 1024)}
+	oc := &oldClient{c: c, ch: make(chan struct{}, 16), prog: make(chan progressEvent, 1024)}
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
 		switch n.Method {
 		case string(mcp.MethodNotificationResourcesListChanged):
@@ -150,10 +192,14 @@ func connectOld(t *testing.T, e *eraServer) *oldClient {
 			}
 		case string(mcp.MethodNotificationProgress):
 			b, _ := json.Marshal(n.Params)
-			var p mcp.ProgressNotificationParams
+			var p struct {
+				Token    string  `json:"progressToken"`
+				Progress float64 `json:"progress"`
+				Total    float64 `json:"total"`
+			}
 			if json.Unmarshal(b, &p) == nil {
 				select {
-				case oc.progress <- p:
+				case oc.prog <- progressEvent{p.Token, p.Progress, p.Total, time.Now()}:
 				default:
 				}
 			}
@@ -183,6 +229,20 @@ func (o *oldClient) tools(ctx context.Context) ([]string, error) {
 		names = append(names, t.Name)
 	}
 	return names, nil
+}
+
+func (o *oldClient) progress() <-chan progressEvent { return o.prog }
+
+func (o *oldClient) callProgress(ctx context.Context, name string, args map[string]any, token string) (bool, string, error) {
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	req.Params.Meta = &mcp.Meta{ProgressToken: token}
+	res, err := o.c.CallTool(ctx, req)
+	if err != nil {
+		return false, "", err
+	}
+	return res.IsError, text(res), nil
 }
 
 func (o *oldClient) call(ctx context.Context, name string, args map[string]any) (json.RawMessage, bool, string, error) {
@@ -244,14 +304,14 @@ func (o *oldClient) prompt(ctx context.Context, name string, args map[string]str
 
 // newClient is the official Go SDK's client, which speaks 2026-07-28.
 type newClient struct {
-	cs       *sdk.ClientSession
-	ch       chan struct{}
-	progress chan *sdk.ProgressNotificationParams
+	cs   *sdk.ClientSession
+	ch   chan struct{}
+	prog chan progressEvent
 }
 
 func connectNew(t *testing.T, e *eraServer) *newClient {
 	t.Helper()
-	nc := &newClient{ch: make(chan struct{}, 16), progress: make(chan *sdk.ProgressNotificationParams, 1024)}
+	nc := &newClient{ch: make(chan struct{}, 16), prog: make(chan progressEvent, 1024)}
 	c := sdk.NewClient(&sdk.Implementation{Name: newName, Version: newVersion}, &sdk.ClientOptions{
 		ResourceListChangedHandler: func(context.Context, *sdk.ResourceListChangedRequest) {
 			select {
@@ -261,7 +321,7 @@ func connectNew(t *testing.T, e *eraServer) *newClient {
 		},
 		ProgressNotificationHandler: func(_ context.Context, r *sdk.ProgressNotificationClientRequest) {
 			select {
-			case nc.progress <- r.Params:
+			case nc.prog <- progressEvent{fmt.Sprint(r.Params.ProgressToken), r.Params.Progress, r.Params.Total, time.Now()}:
 			default:
 			}
 		},
@@ -304,7 +364,11 @@ func (n *newClient) tools(ctx context.Context) ([]string, error) {
 }
 
 func (n *newClient) call(ctx context.Context, name string, args map[string]any) (json.RawMessage, bool, string, error) {
-	res, err := n.cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
+	return n.callParams(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
+}
+
+func (n *newClient) callParams(ctx context.Context, p *sdk.CallToolParams) (json.RawMessage, bool, string, error) {
+	res, err := n.cs.CallTool(ctx, p)
 	if err != nil {
 		return nil, false, "", err
 	}
@@ -316,6 +380,15 @@ func (n *newClient) call(ctx context.Context, name string, args map[string]any) 
 		}
 	}
 	return b, res.IsError, sb.String(), nil
+}
+
+func (n *newClient) progress() <-chan progressEvent { return n.prog }
+
+func (n *newClient) callProgress(ctx context.Context, name string, args map[string]any, token string) (bool, string, error) {
+	p := &sdk.CallToolParams{Name: name, Arguments: args}
+	p.SetProgressToken(token)
+	_, isErr, txt, err := n.callParams(ctx, p)
+	return isErr, txt, err
 }
 
 func (n *newClient) templates(ctx context.Context) ([]string, error) {
@@ -355,6 +428,21 @@ func (n *newClient) prompt(ctx context.Context, name string, args map[string]str
 	}
 	return len(res.Messages), nil
 }
+
+// connectEra connects a client of the given protocol era.
+func connectEra(t *testing.T, e *eraServer, era string) eraClient {
+	t.Helper()
+	if era == "2025-11-25" {
+		return connectOld(t, e)
+	}
+	return connectNew(t, e)
+}
+
+// eras and transports every era test runs over.
+var (
+	eras       = []string{"2025-11-25", "2026-07-28"}
+	transports = []string{"stdio", "http"}
+)
 
 // eraStep is one valid call of a tool. args may use the ids earlier steps
 // returned: keys of ids, written as "$key".

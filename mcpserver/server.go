@@ -239,6 +239,7 @@ func (s *Server) handle(d toolDef) server.ToolHandlerFunc {
 		c.req = req
 		c.args = req.GetArguments()
 		res, err := d.run(ctx, c)
+		c.waitProgress(ctx)
 		if err == nil {
 			if res != nil && !res.IsError {
 				res.Content = append(res.Content, c.links...)

@@ -382,7 +382,8 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if err := c.wantRaw(); err != nil {
 		return nil, err
 	}
-	q := store.SearchQuery{Pattern: pattern, Regex: c.boolean("regex"), IgnoreCase: c.boolean("ignore_case")}
+	q := store.SearchQuery{Pattern: pattern, Regex: c.boolean("regex"), IgnoreCase: c.boolean("ignore_case"),
+		Progress: c.progress(ctx, "bytes searched").fn()}
 	var err error
 	if q.LogFileID, err = c.id("log_file_id", false); err != nil {
 		return nil, err
@@ -525,7 +526,9 @@ func (s *Server) uploadLogFileByContent(ctx context.Context, c *call) (*mcp.Call
 		return nil, argError("content is required")
 	}
 	c.issueID = issue
-	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, strings.NewReader(c.str("content")))
+	content := c.str("content")
+	src := c.progress(ctx, "bytes read").reader(ctx, strings.NewReader(content), int64(len(content)))
+	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, src)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,9 @@ type SearchQuery struct {
 	// still found whole: searching for a fragment of a key finds the line,
 	// and returns its pseudonym.
 	Redactor *pii.Redactor `json:"-"`
+	// Progress, if set, is called from one goroutine as chunks are
+	// searched, with the bytes searched and the total of the logs chosen.
+	Progress func(done, total int64) `json:"-"`
 }
 
 // SearchMatch is one matching line. ByteOffset is the match's offset in
@@ -124,6 +127,7 @@ func clampDefault[T int | time.Duration](v, def, most T) T {
 
 type searchFile struct {
 	id, name, issueID string
+	size              int64
 }
 
 func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, error) {
@@ -140,7 +144,7 @@ func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, err
 				return fmt.Errorf("find issue: %w", err)
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, file_name, issue_id FROM log_files
+		rows, err := tx.QueryContext(ctx, `SELECT id, file_name, issue_id, file_size FROM log_files
 			WHERE (?1 = '' OR id = ?1) AND (?2 = '' OR issue_id = ?2) ORDER BY uploaded_at DESC, rowid DESC`, q.LogFileID, q.IssueID)
 		if err != nil {
 			return fmt.Errorf("list logs to search: %w", err)
@@ -148,7 +152,7 @@ func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, err
 		defer rows.Close()
 		for rows.Next() {
 			var f searchFile
-			if err := rows.Scan(&f.id, &f.name, &f.issueID); err != nil {
+			if err := rows.Scan(&f.id, &f.name, &f.issueID, &f.size); err != nil {
 				return fmt.Errorf("list logs to search: %w", err)
 			}
 			files = append(files, f)
@@ -353,8 +357,16 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 
 	done := map[int]searchDone{}
 	prefix, prefixMatches, full := 0, 0, false
+	var searched, total int64
+	for _, f := range s.files {
+		total += f.size
+	}
 	for r := range results {
 		done[r.k] = r
+		if s.q.Progress != nil {
+			searched += r.bytes
+			s.q.Progress(searched, max(total, searched))
+		}
 		for d, ok := done[prefix]; ok; d, ok = done[prefix] {
 			prefixMatches += len(d.matches)
 			prefix++
