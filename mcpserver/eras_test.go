@@ -103,16 +103,28 @@ func (h captureHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
-func newEraServer(t *testing.T, transportName string) *eraServer {
+func newEraServer(t testing.TB, transportName string) *eraServer {
 	t.Helper()
-	ctx := context.Background()
+	return newEraServerOn(t, transportName, openEraDB(t))
+}
+
+func openEraDB(t testing.TB) *store.DB {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	db, err := store.Open(ctx, cfg, nil)
+	db, err := store.Open(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newEraServerOn is newEraServer over an existing store (one large log
+// serves several subtests).
+func newEraServerOn(t testing.TB, transportName string, db *store.DB) *eraServer {
+	t.Helper()
+	ctx := context.Background()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "worker.log"), []byte("2026-11-30 10:00:00 INFO start\n2026-11-30 10:00:01 ERROR queue full\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -164,7 +176,7 @@ type oldClient struct {
 	prog  chan progressEvent
 }
 
-func connectOld(t *testing.T, e *eraServer) *oldClient {
+func connectOld(t testing.TB, e *eraServer) *oldClient {
 	t.Helper()
 	var c *client.Client
 	var err error
@@ -309,7 +321,7 @@ type newClient struct {
 	prog chan progressEvent
 }
 
-func connectNew(t *testing.T, e *eraServer) *newClient {
+func connectNew(t testing.TB, e *eraServer) *newClient {
 	t.Helper()
 	nc := &newClient{ch: make(chan struct{}, 16), prog: make(chan progressEvent, 1024)}
 	c := sdk.NewClient(&sdk.Implementation{Name: newName, Version: newVersion}, &sdk.ClientOptions{
@@ -430,7 +442,7 @@ func (n *newClient) prompt(ctx context.Context, name string, args map[string]str
 }
 
 // connectEra connects a client of the given protocol era.
-func connectEra(t *testing.T, e *eraServer, era string) eraClient {
+func connectEra(t testing.TB, e *eraServer, era string) eraClient {
 	t.Helper()
 	if era == "2025-11-25" {
 		return connectOld(t, e)

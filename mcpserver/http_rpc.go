@@ -52,6 +52,15 @@ func checkMessage(w http.ResponseWriter, r *http.Request) bool {
 			return true // mcp-go answers a parse error
 		}
 		method = msg.Method
+		if modern && method == string(mcp.MethodNotificationCancelled) && msg.Params.Meta.ProtocolVersion() == "" {
+			// The Go SDK sends this without _meta, which mcp-go refuses
+			// (400). In 2026-07-28 a request has no session, so its id
+			// alone could name another client's request: the call stops
+			// when its client closes the request's stream, as that client
+			// does.
+			w.WriteHeader(http.StatusAccepted)
+			return false
+		}
 		modern = modern || mcp.IsModernProtocol(msg.Params.Meta.ProtocolVersion())
 	}
 	// The spec: a server that requires a session answers a request without
