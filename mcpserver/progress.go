@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // progressEvery is the least time between two progress notifications of
@@ -80,10 +81,10 @@ func (p *progress) report(done, total int64) {
 const progressGrace = 20 * time.Millisecond
 
 // waitProgress lets a just-sent progress notification reach the client
-// before the result does.
+// before the result does, where it could be lost.
 func (c *call) waitProgress(ctx context.Context) {
 	at := c.progressAt.Load()
-	if at == 0 {
+	if at == 0 || c.server.opts.Transport != "http" || !server.IsModernRequest(ctx) {
 		return
 	}
 	if d := progressGrace - time.Since(time.Unix(0, at)); d > 0 {
