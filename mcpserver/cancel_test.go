@@ -259,3 +259,40 @@ func BenchmarkCancel_Search(b *testing.B) {
 		})
 	}
 }
+
+// In 2026-07-28 over HTTP a notifications/cancelled names a request by its
+// id alone, which any client may use: it must not cancel another client's
+// call.
+func TestCancel_HTTPModernForeignCancel(t *testing.T) {
+	db := bigLogDB(t, bigLogMiB(64))
+	e := newEraServerOn(t, "http", db)
+	c := connectEra(t, e, "2026-07-28")
+	cancel, errc := searchUntilProgress(t, c, "foreign")
+	defer cancel()
+	for id := range 20 {
+		body := fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d,`+
+			`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"other","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}}}`, id)
+		req, _ := http.NewRequest("POST", e.url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+		req.Header.Set("Mcp-Method", "notifications/cancelled")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("notifications/cancelled: %d, want 202", resp.StatusCode)
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("the search failed after another client's cancels: %v", err)
+	}
+	select {
+	case d := <-e.cancelled:
+		t.Fatalf("another client's notifications/cancelled cancelled the call (%v)", d)
+	default:
+	}
+}
