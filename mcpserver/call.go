@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -33,6 +34,8 @@ type call struct {
 	ids     []string        // ids of what was returned
 	issueID string
 	links   []mcp.Content // resource_link blocks, appended to a successful result
+
+	progressAt atomic.Int64 // unix ns of the last progress notification, 0 if none
 }
 
 type callKey struct{}
@@ -50,7 +53,15 @@ func (s *Server) audit(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		c := &call{}
 		ctx = context.WithValue(ctx, callKey{}, c)
+		var cancelledAt atomic.Pointer[time.Time]
+		stop := context.AfterFunc(ctx, func() { now := time.Now(); cancelledAt.Store(&now) })
 		res, err := next(ctx, req)
+		stop()
+		if at := cancelledAt.Load(); at != nil {
+			// How long the work ran on after the client gave up: the
+			// cancellation target is 100 ms.
+			s.log.Info("tool call cancelled", "tool", req.Params.Name, "stopped_after", time.Since(*at))
+		}
 		e := store.AISend{
 			Action:    "ai_send",
 			Tool:      req.Params.Name,
@@ -83,7 +94,8 @@ func (s *Server) audit(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 }
 
 // setClient records who is asking: the session and the client's name and
-// version from initialize.
+// version from initialize, or in 2026-07-28 (no initialize) from the
+// request's own _meta, which a shared session must not stand in for.
 func setClient(ctx context.Context, e *store.AISend) {
 	if sess := server.ClientSessionFromContext(ctx); sess != nil {
 		e.SessionID = sess.SessionID()
@@ -91,6 +103,9 @@ func setClient(ctx context.Context, e *store.AISend) {
 			info := ci.GetClientInfo()
 			e.Client, e.ClientVersion = info.Name, info.Version
 		}
+	}
+	if pi := server.RequestProtocolInfoFromContext(ctx); pi != nil && pi.Modern && pi.ClientInfo != nil {
+		e.Client, e.ClientVersion = pi.ClientInfo.Name, pi.ClientInfo.Version
 	}
 }
 

@@ -53,6 +53,15 @@ func checkMessage(w http.ResponseWriter, r *http.Request) bool {
 		}
 		method = msg.Method
 		modern = modern || mcp.IsModernProtocol(msg.Params.Meta.ProtocolVersion())
+		if modern && method == string(mcp.MethodNotificationCancelled) {
+			// In 2026-07-28 a request has no session, so mcp-go keys it by
+			// its id alone, which another client may use too: routing this
+			// could cancel that client's call. The call stops when its
+			// client closes the request's stream, as the Go SDK does after
+			// sending this (without _meta, which mcp-go would refuse: 400).
+			w.WriteHeader(http.StatusAccepted)
+			return false
+		}
 	}
 	// The spec: a server that requires a session answers a request without
 	// one (other than initialize) with 400; mcp-go answers 404, which

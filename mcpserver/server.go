@@ -241,6 +241,7 @@ func (s *Server) handle(d toolDef) server.ToolHandlerFunc {
 		c.req = req
 		c.args = req.GetArguments()
 		res, err := d.run(ctx, c)
+		c.waitProgress(ctx)
 		if err != nil {
 			c.err = err
 			res = mcp.NewToolResultError(s.errorText(d, err))

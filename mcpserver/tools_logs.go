@@ -388,7 +388,8 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if err := c.wantRaw(); err != nil {
 		return nil, err
 	}
-	q := store.SearchQuery{Pattern: pattern, Regex: c.boolean("regex"), IgnoreCase: c.boolean("ignore_case")}
+	q := store.SearchQuery{Pattern: pattern, Regex: c.boolean("regex"), IgnoreCase: c.boolean("ignore_case"),
+		Progress: c.progress(ctx, "bytes searched").fn()}
 	var err error
 	if q.LogFileID, err = c.id("log_file_id", false); err != nil {
 		return nil, err
@@ -553,6 +554,9 @@ func (s *Server) uploadLogFileByContent(ctx context.Context, c *call) (*mcp.Call
 		return nil, argError("content is required (or content_base64 for a binary file)")
 	}
 	c.issueID = issue
+	if n, ok := src.(interface{ Len() int }); ok {
+		src = c.progress(ctx, "bytes read").reader(ctx, src, int64(n.Len()))
+	}
 	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, src)
 	if err != nil {
 		return nil, err

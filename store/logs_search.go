@@ -43,6 +43,9 @@ type SearchQuery struct {
 	// pseudonym in the pattern ("[IPV4:7f3a9c01d2]") finds the lines
 	// holding its value (see shownSearch).
 	Redactor *pii.Redactor `json:"-"`
+	// Progress, if set, is called from one goroutine as chunks are
+	// searched, with the bytes searched and the total of the logs chosen.
+	Progress func(done, total int64) `json:"-"`
 }
 
 // SearchMatch is one matching line. ByteOffset is the match's offset in
@@ -134,7 +137,8 @@ func clampDefault[T int | time.Duration](v, def, most T) T {
 
 type searchFile struct {
 	id, name, issueID string
-	scanned           bool // the ingest scan recorded its PII spans
+	scanned           bool // the ingest scan recorded its PII findings
+	size              int64
 }
 
 func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, error) {
@@ -151,7 +155,7 @@ func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, err
 				return fmt.Errorf("find issue: %w", err)
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT f.id, f.file_name, f.issue_id, coalesce(m.pii_scanned_at IS NOT NULL, 0)
+		rows, err := tx.QueryContext(ctx, `SELECT f.id, f.file_name, f.issue_id, f.file_size, coalesce(m.pii_scanned_at IS NOT NULL, 0)
 			FROM log_files f LEFT JOIN tftsrmcp_log_meta m ON m.log_file_id = f.id
 			WHERE (?1 = '' OR f.id = ?1) AND (?2 = '' OR f.issue_id = ?2) ORDER BY f.uploaded_at DESC, f.rowid DESC`, q.LogFileID, q.IssueID)
 		if err != nil {
@@ -160,7 +164,7 @@ func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, err
 		defer rows.Close()
 		for rows.Next() {
 			var f searchFile
-			if err := rows.Scan(&f.id, &f.name, &f.issueID, &f.scanned); err != nil {
+			if err := rows.Scan(&f.id, &f.name, &f.issueID, &f.size, &f.scanned); err != nil {
 				return fmt.Errorf("list logs to search: %w", err)
 			}
 			files = append(files, f)
@@ -218,8 +222,16 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 
 	done := map[int]searchDone{}
 	prefix, prefixMatches, full := 0, 0, false
+	var searched, total int64
+	for _, f := range s.files {
+		total += f.size
+	}
 	for r := range results {
 		done[r.k] = r
+		if s.q.Progress != nil {
+			searched += r.bytes
+			s.q.Progress(searched, max(total, searched))
+		}
 		for d, ok := done[prefix]; ok; d, ok = done[prefix] {
 			prefixMatches += len(d.matches)
 			prefix++

@@ -19,7 +19,7 @@ const READ_TOOLS = [
 ];
 const WRITE_TOOLS = [
   'upload_log_file_by_content', 'upload_paste_image', 'create_issue', 'update_issue', 'add_timeline_event',
-  'add_resolution_step', 'save_document',
+  'add_resolution_step', 'save_document', 'detect_pii',
 ];
 
 // 40 lines; line 8 and line 33 hold the errors searched for.
