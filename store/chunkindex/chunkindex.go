@@ -18,7 +18,8 @@
 //	if !q.All() { ... report that the index can prune ... }
 //	if q.MayMatch(idx) { read and scan the chunk }
 //
-// A Query is safe for concurrent use. MayMatch never allocates.
+// Build a Query once per search; it is safe for concurrent use and
+// MayMatch never allocates.
 //
 // # What the index holds
 //
@@ -35,13 +36,26 @@
 //     such grams, so even a filter with a high false-positive rate per
 //     gram prunes it to the chunks that hold it.
 //
-// The filter is sized to bitsPerGram bits per distinct gram (estimated
-// from a fixed 2^19-bit (64 KiB) scratch filter the grams are first set in, which
-// is then folded down), at most 1% of the raw chunk size (Build): about
-// 8% of a zstd-compressed chunk of HDFS text, which compresses to 13%.
-// BuildMax takes the cap in bytes instead; given a tenth of the
-// compressed size it holds the index to 10% of the stored data for any
-// text.
+// The filter is sized to bitsPerGram bits per distinct gram, estimated
+// from a fixed 2^19-bit (64 KiB) scratch filter the grams are first set
+// in and which is then folded down, and capped at 1% of the raw chunk
+// (Build) or at a size given in bytes (BuildMax). Given a tenth of the
+// compressed chunk's size, BuildMax holds the index to 10% of the stored
+// data for any text; Build's 1% is 7.8% of zstd for HDFS text (which
+// compresses to 12.8%) but would exceed 10% for text that compresses to
+// under 10% and yet holds many distinct grams.
+//
+// Format: byte 0 Version; byte 1 log2 of the scratch size; a uvarint m,
+// the filter's bits; then m bits, little-endian within bytes. A gram's
+// bit is (hash >> (64-log)) * m >> log.
+//
+// # Cost (BenchmarkBuild, BenchmarkPrune)
+//
+// Building takes about 2 ns of CPU per byte on this machine (zstd at the
+// store's level takes 6-10 on the same chunks, same run). MayMatch takes
+// 30-250 ns per chunk. On a 200 MB HDFS-style log in 1 MiB chunks a block
+// id, an IP, a regexp with a block id read the 0.5-2% of chunks that hold
+// them (within 2 points), an absent string none.
 //
 // # Why a query never drops a match
 //
@@ -61,7 +75,9 @@
 // letter stands for its whole Unicode simple-fold orbit (k also for the
 // Kelvin sign), a superset of any ASCII-only folding a search does. The
 // case-folded index thus serves case-sensitive and case-insensitive
-// searches alike.
+// searches alike; it cannot prune a case-sensitive search by case alone
+// ("Exception" reads every chunk holding "exception"). A regexp that can
+// match nothing makes MayMatch false for every valid index.
 //
 // # When the index cannot help
 //

@@ -341,3 +341,14 @@ func TestBuilder_Reuse(t *testing.T) {
 		t.Fatal("a literal across a block edge was pruned")
 	}
 }
+
+func TestQuery_MayMatchAllocs(t *testing.T) {
+	idx := Build([]byte("081109 203615 148 INFO blk_-1608999687919862906 from 10.251.43.191:50010\n"))
+	q, err := Regexp(`(Receiving|Deleting) block blk_-?1608999687919862906\b`, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { q.MayMatch(idx) }); n != 0 {
+		t.Errorf("MayMatch allocates %v times per call; want 0", n)
+	}
+}
