@@ -33,8 +33,12 @@ CREATE TABLE IF NOT EXISTS tftsrmcp_log_facts (
     first_error_line INTEGER,         -- first line at ERROR or above
     first_error_time INTEGER,
     pattern_count INTEGER NOT NULL,
-    data BLOB NOT NULL                -- zstd of logfacts.Facts: levels, histogram, patterns
-) WITHOUT ROWID;
+    -- zstd of logfacts.Facts: levels, histogram, patterns. NULL for a
+    -- one-chunk log: a reader mines its one chunk again, which costs about
+    -- what decoding the blob would, and storing the patterns of small logs
+    -- would add a quarter to the size of a store of small logs.
+    data BLOB
+);
 
 -- Chunk facts go with their chunk, whichever way it is deleted (a log's
 -- delete trigger, the garbage collection of staged chunks).

@@ -533,7 +533,7 @@ func BenchmarkStoreSize(b *testing.B) {
 			}
 			var growth int64
 			var tables []store.TableSize
-			var members, chunks, values int64
+			var members, chunks, values, facts, chunkFacts int64
 			for b.Loop() {
 				cfg := testConfig(b)
 				db := MustOpenDBConfig(b, cfg)
@@ -569,6 +569,8 @@ func BenchmarkStoreSize(b *testing.B) {
 					{&chunks, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_chunks`},
 					{&members, `SELECT coalesce(sum(length(content_compressed)), 0) FROM log_files`},
 					{&values, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_pii`},
+					{&facts, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_facts`},
+					{&chunkFacts, `SELECT coalesce(sum(length(levels) + coalesce(length(times), 0) + coalesce(length(grams), 0)), 0) FROM tftsrmcp_log_chunk_facts`},
 				} {
 					if *q.dst, err = store.LogHookCount(ctx, db, q.query); err != nil {
 						b.Fatal(err)
@@ -586,7 +588,7 @@ func BenchmarkStoreSize(b *testing.B) {
 			b.ReportMetric(ratio, "growth/gzip6")
 			b.Logf("%s: %d files, %d bytes raw; gzip -6 %d bytes; the store grew %d bytes: %.3fx gzip -6 (target <= 1.25: %s)",
 				c.name, len(c.files), raw, gzSum, growth, ratio, verdict(ratio <= 1.25))
-			b.Logf("  blobs: zstd chunks %d, gzip members %d, PII values %d", chunks, members, values)
+			b.Logf("  blobs: zstd chunks %d, gzip members %d, PII values %d, log facts %d, chunk facts %d", chunks, members, values, facts, chunkFacts)
 			for _, t := range tables {
 				b.Logf("  %-40s %10d bytes %6.3fx gzip -6", t.Name, t.Bytes, float64(t.Bytes)/float64(gzSum))
 			}

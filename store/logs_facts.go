@@ -189,11 +189,11 @@ type logFactsRow struct {
 	firstErr     int64
 	firstErrTime logtime.Stamp
 	patterns     int
-	data         []byte // zstd of logfacts.Facts
+	data         []byte // zstd of logfacts.Facts; nil for a one-chunk log
 }
 
-// finish returns the log's row.
-func (f *factsBuilder) finish() logFactsRow {
+// facts returns the log's facts so far.
+func (f *factsBuilder) facts() logfacts.Facts {
 	facts := logfacts.Facts{Levels: f.levels, Hist: f.hist}
 	for _, p := range f.miner.Patterns() {
 		lp := logfacts.Pattern{ID: p.ID, Template: p.Template, Severity: logpattern.Severity(p.Level), Count: p.Count,
@@ -204,12 +204,22 @@ func (f *factsBuilder) finish() logFactsRow {
 		}
 		facts.Patterns = append(facts.Patterns, lp)
 	}
-	raw := facts.AppendBinary(nil)
-	return logFactsRow{
+	return facts
+}
+
+// finish returns the log's row; keepData false leaves the facts blob out
+// (a one-chunk log, see the migration).
+func (f *factsBuilder) finish(keepData bool) logFactsRow {
+	r := logFactsRow{
 		ref: f.ref.UnixMilli(), format: f.tstats.Format().String(), zoned: f.tstats.Zoned(), span: f.span,
-		firstErr: f.firstErr, firstErrTime: f.errTime, patterns: len(facts.Patterns),
-		data: chunkEncoder().EncodeAll(raw, make([]byte, 0, len(raw)/3+16)),
+		firstErr: f.firstErr, firstErrTime: f.errTime, patterns: f.miner.Len(),
 	}
+	if keepData {
+		raw := f.facts()
+		b := raw.AppendBinary(nil)
+		r.data = chunkEncoder().EncodeAll(b, make([]byte, 0, len(b)/3+16))
+	}
+	return r
 }
 
 // nullTime is a time column: NULL unless known.
@@ -267,11 +277,12 @@ func (ing *logIngest) collectFacts(q *logPiece) {
 // finishFacts drops the index of a log that turned out to be one chunk and
 // returns the log's facts row.
 func (ing *logIngest) finishFacts(last *logBatch) logFactsRow {
-	if ing.chunks == 1 && len(last.pieces) == 1 {
+	one := ing.chunks <= 1
+	if one && len(last.pieces) == 1 {
 		last.pieces[0].facts.grams = nil
 	}
 	if ing.facts == nil {
 		ing.facts = newFactsBuilder(ing.factsRef)
 	}
-	return ing.facts.finish()
+	return ing.facts.finish(!one)
 }
