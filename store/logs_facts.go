@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/tftsr/tftsr-mcp/store/chunkindex"
@@ -285,4 +286,12 @@ func (ing *logIngest) finishFacts(last *logBatch) logFactsRow {
 		ing.facts = newFactsBuilder(ing.factsRef)
 	}
 	return ing.facts.finish(!one)
+}
+
+// WritePatternAssignments prints, for every line of r in order,
+// "LINE_NUMBER\tPATTERN_ID\tTEMPLATE" with the miner and settings ingest
+// uses (UTF-16 text decoded as ingest decodes it).
+func WritePatternAssignments(w io.Writer, r io.Reader) error {
+	src, _ := decodeLogSource(r)
+	return logpattern.WriteAssignments(w, src, patternOptions)
 }

@@ -65,6 +65,7 @@ func commands() []command {
 		ingestCmd(),
 		serveCmd(),
 		auditCmd(),
+		patternsCmd(),
 	}
 }
 
