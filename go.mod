@@ -3,6 +3,7 @@ module github.com/tftsr/tftsr-mcp
 go 1.26.0
 
 require (
+	github.com/google/codesearch v1.2.0
 	github.com/google/uuid v1.6.0
 	github.com/klauspost/compress v1.20.3
 	github.com/mutecomm/go-sqlcipher/v4 v4.4.2
@@ -10,7 +11,6 @@ require (
 
 require (
 	github.com/fsnotify/fsnotify v1.10.1 // indirect
-	github.com/google/codesearch v1.2.0 // indirect
 	github.com/google/jsonschema-go v0.4.2 // indirect
 	github.com/mark3labs/mcp-go v1.2.1 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2 // indirect

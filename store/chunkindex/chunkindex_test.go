@@ -352,3 +352,24 @@ func TestQuery_MayMatchAllocs(t *testing.T) {
 		t.Errorf("MayMatch allocates %v times per call; want 0", n)
 	}
 }
+
+// TestBuilder_BuildMaxSize checks the caps: BuildMax's index, header
+// included, is never over most bytes (above the floor), Build's never
+// over 1% of the chunk, and both shrink for repetitive text.
+func TestBuilder_BuildMaxSize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 1))
+	text := mixedLog(t, rng, 1<<20)
+	var b Builder
+	for _, most := range []int{100, 1000, 5000, 20000} {
+		if n := len(b.BuildMax(nil, text, most)); n > most {
+			t.Errorf("BuildMax(%d) made %d bytes", most, n)
+		}
+	}
+	if n := len(b.Build(nil, text)); n > len(text)/100 {
+		t.Errorf("Build made %d bytes for %d bytes of text", n, len(text))
+	}
+	same := bytes.Repeat([]byte("the same line, again and again\n"), 1<<15)
+	if n := len(b.Build(nil, same)); n > 100 {
+		t.Errorf("Build made %d bytes for %d bytes of one repeated line; want a filter sized by its few grams", n, len(same))
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-// TestDebugGroups prints mis-grouped events for LOGPATTERN_DEBUG=NAME.
+// TestDebugGroups prints, for LOGPATTERN_DEBUG=NAME (a corpus name such as
+// Linux), the events split over several patterns and the patterns that
+// merge several events: where grouping accuracy is lost.
 func TestDebugGroups(t *testing.T) {
 	name := os.Getenv("LOGPATTERN_DEBUG")
 	if name == "" {

@@ -1,5 +1,7 @@
 package logpattern
 
+import "bytes"
+
 // Header byte classes, as bits so a token's kinds OR together.
 const (
 	hDigit  = 1 << iota // 0-9
@@ -80,20 +82,24 @@ func levelWord(t []byte, single bool) uint8 {
 	if len(t) == 0 || len(t) > 11 {
 		return lvlNone
 	}
-	var u [11]byte
+	// Pack the upper-cased word into an integer: a switch on constants is
+	// far cheaper than one on strings, and this runs on every header word.
+	var w uint64
 	for i, c := range t {
 		if c >= 'a' && c <= 'z' {
 			c -= 'a' - 'A'
 		} else if c < 'A' || c > 'Z' {
 			return lvlNone
 		}
-		u[i] = c
+		if i < 8 {
+			w |= uint64(c) << (8 * (7 - i))
+		}
 	}
 	if len(t) == 1 {
 		if !single {
 			return lvlNone
 		}
-		switch u[0] {
+		switch byte(w >> 56) {
 		case 'V':
 			return lvlTrace
 		case 'D':
@@ -109,26 +115,45 @@ func levelWord(t []byte, single bool) uint8 {
 		}
 		return lvlNone
 	}
-	switch string(u[:len(t)]) {
-	case "TRACE", "TRC", "VERBOSE", "FINEST", "FINER":
-		return lvlTrace
-	case "DEBUG", "DBG", "FINE":
-		return lvlDebug
-	case "INFO", "INF", "INFORMATION", "CONFIG":
-		return lvlInfo
-	case "NOTICE":
-		return lvlNotice
-	case "WARN", "WARNING", "WRN":
-		return lvlWarn
-	case "ERROR", "ERR", "SEVERE":
-		return lvlError
-	case "CRIT", "CRITICAL", "ALERT":
-		return lvlCritical
-	case "FATAL", "FTL", "EMERG", "EMERGENCY", "PANIC":
-		return lvlFatal
+	if len(t) > 8 {
+		// INFORMATION and EMERGENCY: the packed prefix and the rest.
+		switch {
+		case w == pack("INFORMAT") && len(t) == 11 && (t[8]|0x20) == 'i' && (t[9]|0x20) == 'o' && (t[10]|0x20) == 'n':
+			return lvlInfo
+		case w == pack("EMERGENC") && len(t) == 9 && (t[8]|0x20) == 'y':
+			return lvlFatal
+		}
+		return lvlNone
 	}
-	return lvlNone
+	return levelByWord[w]
 }
+
+func pack(s string) (w uint64) {
+	for i := 0; i < len(s) && i < 8; i++ {
+		w |= uint64(s[i]) << (8 * (7 - i))
+	}
+	return w
+}
+
+// levelByWord maps packed level words (see levelWord) to levels.
+var levelByWord = func() map[uint64]uint8 {
+	m := map[uint64]uint8{}
+	for l, words := range map[uint8][]string{
+		lvlTrace:    {"TRACE", "TRC", "VERBOSE", "FINEST", "FINER"},
+		lvlDebug:    {"DEBUG", "DBG", "FINE"},
+		lvlInfo:     {"INFO", "INF", "CONFIG"},
+		lvlNotice:   {"NOTICE"},
+		lvlWarn:     {"WARN", "WARNING", "WRN"},
+		lvlError:    {"ERROR", "ERR", "SEVERE"},
+		lvlCritical: {"CRIT", "CRITICAL", "ALERT"},
+		lvlFatal:    {"FATAL", "FTL", "EMERG", "PANIC"},
+	} {
+		for _, w := range words {
+			m[pack(w)] = l
+		}
+	}
+	return m
+}()
 
 // timeish reports whether t is made of digits and the punctuation of
 // dates, times and numbers ("2015-10-18", "18:01:47,978", "081109", "1702",
@@ -194,16 +219,16 @@ const maxHeaderFields = 12
 // bracketEnd returns the index just past the "]" closing the "[" at b[0]
 // (brackets nest, as in Zookeeper's "[QuorumPeer[myid=1]/...]"), or -1.
 func bracketEnd(b []byte) int {
-	depth := 0
-	for i := 0; i < len(b) && i < 512; i++ {
-		switch b[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
+	depth, i := 0, 0
+	for i < 512 {
+		j := bytes.IndexByte(b[i:], ']')
+		if j < 0 {
+			return -1
+		}
+		depth += bytes.Count(b[i:i+j], []byte{'['}) - 1
+		i += j + 1
+		if depth <= 0 {
+			return i
 		}
 	}
 	return -1
@@ -263,6 +288,8 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 			}
 		case seen&hOther != 0 || len(t) > 13:
 			goto body
+		case fields == 0 && len(t) == 5 && seen == hLetter|hDigit && lvl == lvlNone && glogLevel(t) != lvlNone:
+			lvl = glogLevel(t) // glog and klog: "I0501 10:00:00.123456 ..."
 		default:
 			if l := levelWord(t, fields > 0); l != lvlNone && lvl == lvlNone {
 				lvl = l
@@ -274,6 +301,9 @@ func splitHeader(b []byte) (msg int, lvl uint8) {
 		fields++
 	}
 body:
+	if lvl == lvlNone {
+		lvl = keyedLevel(b)
+	}
 	if sawTime && lvl == lvlNone {
 		p = skipSyslogHost(b, p)
 	}
@@ -360,4 +390,83 @@ func trimEOL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// keyedLevel finds the level of a structured line, logfmt's "level=warn"
+// or JSON's "level":"warn" (also lvl and severity, in any case), in its
+// first 256 bytes. Every key has a "v": looking only where a "v" is keeps
+// lines without such a key cheap.
+func keyedLevel(b []byte) uint8 {
+	b = b[:min(len(b), 256)]
+	for _, v := range [2]byte{'v', 'V'} {
+		for off := 0; ; {
+			i := bytes.IndexByte(b[off:], v)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + 1
+			for _, k := range levelKeys {
+				start, end := i-k.v, i-k.v+len(k.key)
+				if start < 0 || end > len(b) || !bytes.EqualFold(b[start:end], k.key) {
+					continue
+				}
+				if l := keyedValue(b, start, end); l != lvlNone {
+					return l
+				}
+			}
+		}
+	}
+	return lvlNone
+}
+
+// levelKeys are the keys keyedLevel knows, with the offset of their "v".
+var levelKeys = []struct {
+	key []byte
+	v   int
+}{{[]byte("level"), 2}, {[]byte("lvl"), 1}, {[]byte("severity"), 2}}
+
+// keyedValue returns the level in "KEY=VALUE" or `"KEY":"VALUE"` where the
+// key is b[start:end] and starts a word ("sublevel=" is no level key).
+func keyedValue(b []byte, start, end int) uint8 {
+	if start > 0 && (isAlnum(b[start-1]) || b[start-1] == '_') {
+		return lvlNone
+	}
+	rest := b[end:]
+	switch {
+	case len(rest) > 0 && rest[0] == '=':
+		rest = rest[1:]
+	case len(rest) > 1 && rest[0] == '"' && rest[1] == ':':
+		rest = rest[2:]
+	default:
+		return lvlNone
+	}
+	for len(rest) > 0 && (rest[0] == '"' || rest[0] == ' ') {
+		rest = rest[1:]
+	}
+	e := 0
+	for e < len(rest) && alnum[rest[e]] == 1 {
+		e++
+	}
+	return levelWord(rest[:e], true)
+}
+
+// glogLevel is the level of glog's "Lmmdd" first field, or lvlNone.
+func glogLevel(t []byte) uint8 {
+	for _, c := range t[1:] {
+		if !isDigit(c) {
+			return lvlNone
+		}
+	}
+	switch t[0] {
+	case 'I':
+		return lvlInfo
+	case 'W':
+		return lvlWarn
+	case 'E':
+		return lvlError
+	case 'F':
+		return lvlFatal
+	}
+	return lvlNone
 }

@@ -3,6 +3,7 @@ package logpattern
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"strings"
 )
 
@@ -39,6 +40,10 @@ const (
 	// maxChildren caps distinct tokens at one tree node; more go to the
 	// wildcard child so a variable first word cannot grow the tree.
 	maxChildren = 100
+	// maxLeaf caps the patterns in one tree leaf, which bounds the work of
+	// a line that misses the cache; a line that would make one more goes
+	// to the overflow pattern.
+	maxLeaf = 128
 	// cacheBits sizes the cache from a masked line's hash to its pattern.
 	cacheBits = 15
 )
@@ -152,6 +157,9 @@ func (m *Miner) Add(line []byte) (id int, level string) {
 // tokenize fills m.buf with the masked message, tokens separated by one
 // space, and m.toks with the tokens' spans in it.
 func (m *Miner) tokenize(msg []byte) {
+	if need := 4*len(msg) + 8; cap(m.buf) < need {
+		m.buf = make([]byte, 0, need)
+	}
 	buf, toks := m.buf[:0], m.toks[:0]
 	for i := 0; ; {
 		for i < len(msg) && isSpace(msg[i]) {
@@ -212,15 +220,22 @@ func (m *Miner) match(lvl uint8) int {
 	leaf := m.find(lvl, n)
 	if leaf != nil {
 		best, bestSim, bestPar := -1, -1.0, -1
+		// A template that differs in more tokens than this cannot reach the
+		// threshold: stop comparing it there, so a line that matches
+		// nothing costs a few tokens per template, not all of them.
+		maxMiss := n - int(math.Ceil(simThreshold*float64(n)-1e-9))
+	clusters:
 		for _, ci := range leaf.clusters {
 			c := &m.clusters[ci]
-			same, par := 0, 0
+			same, par, miss := 0, 0, 0
 			for i, t := range c.tmpl {
 				if t == Wildcard {
 					par++
 				}
 				if t == string(m.tok(i)) {
 					same++
+				} else if miss++; miss > maxMiss {
+					continue clusters
 				}
 			}
 			sim := float64(same) / float64(max(n, 1))
@@ -233,7 +248,7 @@ func (m *Miner) match(lvl uint8) int {
 			return best + 1
 		}
 	}
-	if len(m.clusters) >= m.opts.MaxClusters {
+	if len(m.clusters) >= m.opts.MaxClusters || leaf != nil && len(leaf.clusters) >= maxLeaf {
 		if m.overflow == 0 {
 			m.clusters = append(m.clusters, cluster{tmpl: []string{OverflowTemplate}, first: m.line})
 			m.overflow = len(m.clusters)
@@ -308,9 +323,23 @@ func (m *Miner) insertPath(lvl uint8, n int) *node {
 	return nd
 }
 
+// keyEnd returns the length of a token's key part, through "=" (logfmt)
+// or `":` (JSON), or 0.
+func keyEnd(t string) int {
+	for i := 0; i < len(t); i++ {
+		switch {
+		case t[i] == '=' && i > 0:
+			return i + 1
+		case t[i] == '"' && i > 1 && i+1 < len(t) && t[i+1] == ':':
+			return i + 2
+		}
+	}
+	return 0
+}
+
 // generalize turns the template's tokens that differ from the line's into
-// <*>, keeping a common "key=" so "user=root" and "user=bob" give
-// "user=<*>".
+// <*>, keeping a common key so "user=root" and "user=bob" give "user=<*>"
+// and `"user":"bob"` and `"user":"eve"` give `"user":<*>`.
 func (m *Miner) generalize(c *cluster) {
 	for i, t := range c.tmpl {
 		l := m.tok(i)
@@ -318,8 +347,8 @@ func (m *Miner) generalize(c *cluster) {
 			continue
 		}
 		c.tmpl[i] = Wildcard
-		if k := strings.IndexByte(t, '='); k > 0 && k < len(l) && l[k] == '=' && t[:k] == string(l[:k]) {
-			c.tmpl[i] = t[:k+1] + Wildcard
+		if k := keyEnd(t); k > 0 && k <= len(l) && t[:k] == string(l[:k]) {
+			c.tmpl[i] = t[:k] + Wildcard
 		}
 	}
 }
