@@ -75,14 +75,15 @@ type chunkFacts struct {
 }
 
 // workChunkFacts is a worker's part for one chunk: d is the chunk's text,
-// lineOff where its first own line starts, compressed its stored size
+// lineOff where its first own line starts, lines how many start in it,
+// compressed its stored size
 // (the index is capped at a tenth of it; 0: no index).
-func workChunkFacts(cf *chunkFacts, ib *chunkindex.Builder, ref time.Time, d []byte, lineOff, compressed int) {
+func workChunkFacts(cf *chunkFacts, ib *chunkindex.Builder, ref time.Time, d []byte, lineOff int, lines int64, compressed int) {
 	if factsIndexOn && compressed > 0 {
 		cf.grams = ib.BuildMax(nil, d, compressed/10)
 	}
 	if factsTimeOn {
-		cf.stamps, cf.tstats = logtime.DetectChunk(logtime.Options{Ref: ref}, d[lineOff:], nil)
+		cf.stamps, cf.tstats = logtime.DetectChunk(logtime.Options{Ref: ref}, d[lineOff:], make([]logtime.Stamp, 0, lines))
 	}
 }
 
@@ -261,7 +262,7 @@ func (ing *logIngest) workFacts(p *logPiece, ib *chunkindex.Builder) {
 	if p.alone {
 		comp = 0 // certainly one chunk: no index
 	}
-	workChunkFacts(&p.facts, ib, ing.factsRef, p.raw, p.lineOff, comp)
+	workChunkFacts(&p.facts, ib, ing.factsRef, p.raw, p.lineOff, p.lineCount, comp)
 }
 
 // collectFacts runs the in-order part on q and returns its raw buffer to

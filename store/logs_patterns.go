@@ -39,7 +39,6 @@ func (db *DB) loadFacts(ctx context.Context, id string) (*storedFacts, error) {
 	var ref, start, end, firstErr sql.NullInt64
 	var format sql.NullString
 	var zoned sql.NullBool
-	var chunks sql.NullInt64
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		lf, err := findLogTx(ctx, tx, id)
 		if err != nil {
@@ -47,9 +46,8 @@ func (db *DB) loadFacts(ctx context.Context, id string) (*storedFacts, error) {
 		}
 		sf.name, sf.size, sf.lines = lf.FileName, lf.FileSize, lf.LineCount
 		err = tx.QueryRowContext(ctx, `SELECT f.time_ref, f.time_format, f.zoned, f.time_start, f.time_end, f.first_error_line,
-			f.first_error_time, f.data, m.chunk_count, m.raw_size
-			FROM tftsrmcp_log_facts f JOIN tftsrmcp_log_meta m ON m.log_file_id = f.log_file_id WHERE f.log_file_id = ?`, id).
-			Scan(&ref, &format, &zoned, &start, &end, &firstErr, &sf.firstErrTime, &data, &chunks, &sf.size)
+			f.first_error_time, f.data FROM tftsrmcp_log_facts f WHERE f.log_file_id = ?`, id).
+			Scan(&ref, &format, &zoned, &start, &end, &firstErr, &sf.firstErrTime, &data)
 		if err == sql.ErrNoRows {
 			return nil
 		}
@@ -107,7 +105,7 @@ func (db *DB) mineLog(ctx context.Context, id string, ref time.Time, each ...fun
 		if len(t.chunks) > 1 {
 			comp = db.storedChunkLen(ctx, id, c.seq, int(c.byteLen)/4)
 		}
-		workChunkFacts(&cf, &ib, ref, d, c.lineOff, comp)
+		workChunkFacts(&cf, &ib, ref, d, c.lineOff, c.lineCount, comp)
 		f.addChunk(&cf, d[c.lineOff:])
 		for _, fn := range each {
 			if err := fn(c.seq, &cf); err != nil {
