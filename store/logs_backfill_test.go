@@ -96,3 +96,33 @@ func TestBackfill_Reopen(t *testing.T) {
 		}
 	}
 }
+
+// TestLogFacts_DeletedWithLog: deleting an issue takes its logs' facts.
+func TestLogFacts_DeletedWithLog(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	issue := logIssue(t, db, "delete")
+	tl := genTimedLog(t, t.TempDir(), "multi.log", 2<<20, 6)
+	if _, err := db.UploadLogFile(ctx, issue, tl.path); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int64) {
+		for _, q := range []string{`SELECT count(*) FROM tftsrmcp_log_facts`, `SELECT count(*) FROM tftsrmcp_log_chunk_facts`} {
+			c, err := store.LogHookCount(ctx, db, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += c
+		}
+		return n
+	}
+	if count() < 3 {
+		t.Fatalf("%d facts rows after the upload", count())
+	}
+	if err := db.DeleteIssue(ctx, issue); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d facts rows left after deleting the issue", n)
+	}
+}
