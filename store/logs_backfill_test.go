@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tftsr/tftsr-mcp/store"
 )
@@ -124,5 +125,37 @@ func TestLogFacts_DeletedWithLog(t *testing.T) {
 	}
 	if n := count(); n != 0 {
 		t.Fatalf("%d facts rows left after deleting the issue", n)
+	}
+}
+
+// TestLogFacts_AppRow: a row the app made (no chunks, no meta) is not
+// backfilled, and the time reads work on it from its text.
+func TestLogFacts_AppRow(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	db := MustOpenDBConfig(t, cfg)
+	issue := logIssue(t, db, "app row")
+	text := "boot\n2024-05-01T10:00:00Z INFO a\n\tat x\n2024-05-01T10:00:05Z ERROR b\n"
+	gz, err := store.CompressBytes([]byte(text), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.LogHookInsertAppLog(ctx, db, issue, "app.log", "", gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustCloseDB(t, db)
+	db = MustOpenDBConfig(t, cfg)
+	store.FactsHookWaitBackfill(db)
+	if ov, err := db.LogOverview(ctx, id); err != nil || ov.Indexed {
+		t.Fatalf("overview of an app row: %+v %v", ov, err)
+	}
+	w, err := db.ReadLogLinesAtTime(ctx, id, time.Date(2024, 5, 1, 10, 0, 1, 0, time.UTC).UnixMilli(), 2)
+	if err != nil || w.StartLine != 4 {
+		t.Fatalf("at 10:00:01: line %d, %v; want 4", w.StartLine, err)
+	}
+	res, err := db.ReadLogsByTime(ctx, store.LogTimeQuery{LogFileIDs: []string{id}, Since: 0})
+	if err != nil || len(res.Lines) != 3 || !res.Lines[1].Inherited || res.Lines[1].LineNumber != 3 || len(res.NotIndexed) != 1 {
+		t.Fatalf("by time: %+v %v", res, err)
 	}
 }
