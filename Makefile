@@ -15,21 +15,28 @@ CIPHER_H := $(CURDIR)/store/sqlcipher/openssl.h
 export CGO_CFLAGS := -O2 -g -include $(CIPHER_H)
 export CGO_LDFLAGS := -O2 -g -lcrypto
 
+# The first cgo build compiles SQLCipher's C amalgamation: 3-4 minutes in
+# which go prints nothing. Say so before it starts.
+CGO_NOTE := @echo "compiling (the first build compiles SQLCipher through cgo: 3-4 minutes with no output; later builds are cached)" >&2
+
 .PHONY: help build run test test-short bench bench-cipher bench-deps vet lint e2e clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/tftsr-mcp (with FTS5)
+	$(CGO_NOTE)
 	go build -tags '$(TAGS)' -ldflags '-X main.version=$(VERSION)' -o $(BIN) ./cmd/tftsr-mcp
 
 run: build ## build, then run it: make run ARGS="serve" (default ARGS=doctor)
 	./$(BIN) $(ARGS)
 
 test: ## run every test (race detector on), the end-to-end suite included
+	$(CGO_NOTE)
 	go test -race -tags '$(TAGS)' -timeout 40m ./...
 
 test-short: ## quick tests, no race detector
+	$(CGO_NOTE)
 	go test -short -tags '$(TAGS)' ./...
 
 bench: ## run the benchmarks that print the issues' numbers (needs bench-deps)

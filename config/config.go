@@ -76,13 +76,20 @@ type Setting struct {
 	Name  string // flag name and config-file key
 	Env   string
 	Usage string
-	Bool  bool // a switch: "--name" alone means true
+	Bool  bool   // a switch: "--name" alone means true
+	Group string // "core", "limits", "redact", "serve" or "watch": which commands take it
 	set   func(c *Config, v string) error
 	get   func(c *Config) string
 }
 
 // Settings lists every setting, in help order.
-var Settings = concat(coreSettings, redactSettings, serveSettings, watchSettings)
+var Settings = concat(
+	grouped("core", coreSettings),
+	grouped("limits", limitSettings),
+	grouped("redact", redactSettings),
+	grouped("serve", serveSettings),
+	grouped("watch", watchSettings),
+)
 
 func concat(lists ...[]Setting) []Setting {
 	var all []Setting
@@ -90,6 +97,15 @@ func concat(lists ...[]Setting) []Setting {
 		all = append(all, l...)
 	}
 	return all
+}
+
+func grouped(group string, list []Setting) []Setting {
+	out := make([]Setting, len(list))
+	for i, s := range list {
+		s.Group = group
+		out[i] = s
+	}
+	return out
 }
 
 var coreSettings = []Setting{
@@ -117,7 +133,7 @@ var coreSettings = []Setting{
 	},
 	{
 		Name: "cipher-page-size", Env: "TFTSR_CIPHER_PAGE_SIZE",
-		Usage: "SQLCipher page size: 4096 (default), or 1024, 2048, 8192, 16384, 32768, 65536 to open a database made with it",
+		Usage: "SQLCipher page size, a power of two from 512 to 65536; 16384 opens databases made by newer TFTSR builds",
 		set: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 512 || n > 65536 || n&(n-1) != 0 {
@@ -141,14 +157,18 @@ var coreSettings = []Setting{
 		},
 		get: func(c *Config) string { return c.LogLevel },
 	},
+	DurationSetting("busy-timeout", "TFTSR_BUSY_TIMEOUT", "how long a write waits for another process holding the database",
+		func(c *Config) *time.Duration { return &c.BusyTimeout }, 0),
+}
+
+// limitSettings bound what an upload or ingest may store.
+var limitSettings = []Setting{
 	SizeSetting("max-decompress", "TFTSR_MAX_DECOMPRESS", "most bytes one decompression may produce (gzip-bomb guard)",
 		func(c *Config) *int64 { return &c.MaxDecompress }),
 	SizeSetting("max-log-size", "TFTSR_MAX_LOG_SIZE", "largest log file accepted",
 		func(c *Config) *int64 { return &c.MaxLogSize }),
 	SizeSetting("max-image-size", "TFTSR_MAX_IMAGE_SIZE", "largest image accepted",
 		func(c *Config) *int64 { return &c.MaxImageSize }),
-	DurationSetting("busy-timeout", "TFTSR_BUSY_TIMEOUT", "how long a write waits for another process holding the database",
-		func(c *Config) *time.Duration { return &c.BusyTimeout }, 0),
 }
 
 // SizeSetting declares a positive byte size ("100MiB").
@@ -231,9 +251,16 @@ func (c *Config) Get(name string) string {
 
 // AddFlags declares every setting on fs. The returned function reports
 // which flags were set and their values, once fs has parsed.
-func AddFlags(fs *flag.FlagSet) func() map[string]string {
+func AddFlags(fs *flag.FlagSet) func() map[string]string { return AddFlagsFor(fs, nil) }
+
+// AddFlagsFor declares on fs the settings keep accepts (all, if keep is
+// nil), so that a command's flag set and help hold only what it uses.
+func AddFlagsFor(fs *flag.FlagSet, keep func(Setting) bool) func() map[string]string {
 	vals := make(map[string]*string, len(Settings))
 	for _, s := range Settings {
+		if keep != nil && !keep(s) {
+			continue
+		}
 		if s.Bool {
 			v := new(boolText)
 			fs.Var(v, s.Name, s.Usage+" ["+s.Env+"]")

@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // call is one tool call: its arguments, and what the audit entry records.
@@ -27,9 +28,11 @@ type call struct {
 	args   map[string]any
 	err    error
 
-	raw     bool     // redaction off for this call
-	ids     []string // ids of what was returned
+	raw     bool            // redaction off for this call
+	done    map[string]bool // texts built from redacted parts (shown)
+	ids     []string        // ids of what was returned
 	issueID string
+	links   []mcp.Content // resource_link blocks, appended to a successful result
 }
 
 type callKey struct{}
@@ -105,8 +108,9 @@ func auditArgs(args map[string]any) map[string]any {
 }
 
 // ContentDigest is the byte count and hex SHA-256 of what a result sends a
-// model: the text of its text blocks and the base64 data of its image
-// blocks, concatenated in order. The audit log records it.
+// model: the text of its text blocks, the base64 data of its image blocks
+// and the URI then name of its resource links, concatenated in order. The
+// audit log records it.
 func ContentDigest(res *mcp.CallToolResult) (int, string) {
 	h := sha256.New()
 	n := 0
@@ -117,6 +121,8 @@ func ContentDigest(res *mcp.CallToolResult) (int, string) {
 			b = c.Text
 		case mcp.ImageContent:
 			b = c.Data
+		case mcp.ResourceLink:
+			b = c.URI + c.Name
 		}
 		n += len(b)
 		h.Write([]byte(b))
@@ -220,29 +226,60 @@ func (c *call) wantRaw() error {
 	return nil
 }
 
-// redact is the choke point for evidence text.
+// redact redacts a text where it is built (the last pass, outgoing.go,
+// redacts everything again on the way out).
 func (c *call) redact(text string) string {
 	if c.raw || text == "" {
 		return text
 	}
-	out, _ := c.server.redactor.Redact([]byte(text))
-	return string(out)
+	return c.server.shownText(text)
 }
+
+// shown marks text as built only from redacted parts, so the last pass
+// (outgoing.go) need not scan it again, and returns it. Use it only for
+// text whose every variable part went through redact or redactName.
+func (c *call) shown(text string) string {
+	if c.done == nil {
+		c.done = map[string]bool{}
+	}
+	c.done[text] = true
+	return text
+}
+
+// redactName is redact for a file name or a title, whose words are often
+// joined by "-" or "_" (shown.Name).
+func (c *call) redactName(name string) string {
+	if c.raw || name == "" {
+		return name
+	}
+	return shown.Name(c.server.redactor, name)
+}
+
+// maxLinks is the most resource links one result carries: a page of a
+// list at its default size.
+const maxLinks = 50
+
+// link adds a resource_link to the tftsr:// resource of something the
+// result names, so a client can open it. name must be redacted already.
+func (c *call) link(kind, id, name, mime string) {
+	uri := "tftsr://" + kind + "/" + id
+	if len(c.links) >= maxLinks || slices.ContainsFunc(c.links, func(l mcp.Content) bool { return l.(mcp.ResourceLink).URI == uri }) {
+		return
+	}
+	// Links are added after the last redaction pass (handle): the name is
+	// redacted here, whatever the caller passed.
+	c.links = append(c.links, mcp.NewResourceLink(uri, c.redactName(name), "", mime))
+}
+
+func (c *call) linkLog(id, name string)         { c.link("logs", id, name, "text/plain") }
+func (c *call) linkImage(id, name, mime string) { c.link("images", id, name, mime) }
+func (c *call) linkIssue(id, title string)      { c.link("issues", id, title, "application/json") }
 
 // result is a structured result with its text rendering, the text cut at a
 // line boundary to the server's size limit.
 func (c *call) result(structured any, text string) *mcp.CallToolResult {
 	text = c.clip(text)
 	return mcp.NewToolResultStructured(structured, text)
-}
-
-// jsonResult renders structured as indented JSON text.
-func (c *call) jsonResult(structured any) (*mcp.CallToolResult, error) {
-	b, err := json.MarshalIndent(structured, "", " ")
-	if err != nil {
-		return nil, err
-	}
-	return c.result(structured, string(b)), nil
 }
 
 // clip cuts text to the size limit at a line boundary, with a note.

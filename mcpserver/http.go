@@ -84,7 +84,7 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 			got := []byte(r.Header.Get("Authorization"))
 			if subtle.ConstantTimeCompare(got, want) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tftsr-mcp"`)
-				http.Error(w, "unauthorized: send Authorization: Bearer <token> (tftsr-mcp serve --print-config shows it)", http.StatusUnauthorized)
+				http.Error(w, UnauthorizedBody, http.StatusUnauthorized)
 				return
 			}
 		}
@@ -93,6 +93,9 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if !checkMessage(w, r) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -252,3 +255,8 @@ func writeNewToken(dir, path string) error {
 	}
 	return os.Link(f.Name(), path)
 }
+
+// UnauthorizedBody is the 401 text. The token is printed by --print-config
+// only together with --http, so the hint names both.
+const UnauthorizedBody = "unauthorized: send Authorization: Bearer <token>; the token is TFTSR_HTTP_TOKEN or the .httptoken file in the server's data dir " +
+	"(tftsr-mcp serve --http ADDR --print-config vscode prints a snippet with it)"

@@ -48,11 +48,8 @@ func (s *Server) addPrompts() {
 }
 
 func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string) (res *mcp.GetPromptResult, err error) {
-	var text string
-	defer func() {
-		s.auditResource(ctx, "prompts/get", map[string]any{"name": p.name, "issue_id": issueID}, issueID, issueID, []string{text}, err)
-	}()
-	c := &call{server: s}
+	c := callFrom(ctx)
+	c.ids, c.issueID = []string{issueID}, issueID
 	if issueID == "" {
 		return nil, store.Errorf(store.EInvalid, "issue_id is required; list_issues lists issue ids")
 	}
@@ -60,42 +57,9 @@ func (s *Server) getPrompt(ctx context.Context, p incidentPrompt, issueID string
 	if err != nil {
 		return nil, err
 	}
-	is := c.issueOut(d.Issue)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s\n\n# Incident %s: %s\n", p.method, is.ID, is.Title)
-	fmt.Fprintf(&sb, "Severity %s, status %s, category %s, opened %s", is.Severity, is.Status, is.Category, is.CreatedAt)
-	if is.AssignedTo != "" {
-		fmt.Fprintf(&sb, ", assigned to %s", is.AssignedTo)
-	}
-	if len(is.Tags) > 0 {
-		fmt.Fprintf(&sb, ", tags %s", strings.Join(is.Tags, ", "))
-	}
-	sb.WriteString("\n")
-	if is.Description != "" {
-		fmt.Fprintf(&sb, "\n## Description\n%s\n", is.Description)
-	}
-	fmt.Fprintf(&sb, "\n## Log files (%d)\n", len(d.LogFiles))
-	for _, lf := range d.LogFiles {
-		fmt.Fprintf(&sb, "- %s: %s, %d lines, %d bytes, uploaded %s\n", lf.ID, c.redact(lf.FileName), lf.LineCount, lf.FileSize, lf.UploadedAt)
-	}
-	fmt.Fprintf(&sb, "\n## Screenshots (%d)\n", len(d.Images))
-	for _, a := range d.Images {
-		fmt.Fprintf(&sb, "- %s: %s, %dx%d, uploaded %s\n", a.ID, c.redact(a.FileName), a.Width, a.Height, a.UploadedAt)
-	}
-	if len(d.Steps) > 0 {
-		sb.WriteString("\n## 5-Whys so far\n")
-		for _, st := range d.Steps {
-			so := c.stepOut(st)
-			fmt.Fprintf(&sb, "%d. %s: %s\n", so.StepOrder, so.WhyQuestion, so.Answer)
-		}
-	}
-	sb.WriteString("\n## Timeline (UTC, oldest first)\n")
-	for _, e := range d.Timeline {
-		eo := c.eventOut(e)
-		fmt.Fprintf(&sb, "- %s %s: %s\n", eo.CreatedAt, eo.EventType, eo.Description)
-	}
-	text = sb.String()
+	fmt.Fprintf(&sb, "%s\n\n%s", p.method, issueMarkdown(c.issueDetail(d)))
 	return mcp.NewGetPromptResult(p.desc, []mcp.PromptMessage{
-		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
+		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(sb.String())),
 	}), nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -37,11 +38,11 @@ func resourceID(uri, prefix string) (string, error) {
 	return id, nil
 }
 
-// auditResource records a resource read as the audit middleware records a
-// tool call.
-func (s *Server) auditResource(ctx context.Context, method string, args map[string]any, id, issueID string, sent []string, err error) {
+// auditRead records a resource read or a prompt as the audit middleware
+// records a tool call: what was sent, after the last redaction pass.
+func (s *Server) auditRead(ctx context.Context, method string, args map[string]any, c *call, sent []string, err error) {
 	e := store.AISend{Action: "ai_send", Tool: method, Arguments: args,
-		IDs: []string{id}, IssueID: issueID, Redaction: "redacted", Transport: s.opts.Transport}
+		IDs: c.ids, IssueID: c.issueID, Redaction: "redacted", Transport: s.opts.Transport}
 	setClient(ctx, &e)
 	if err != nil {
 		e.Action, e.Error = "ai_send_error", err.Error()
@@ -60,11 +61,8 @@ func (s *Server) readIssueResource(ctx context.Context, req mcp.ReadResourceRequ
 	if err != nil {
 		return nil, err
 	}
-	var text string
-	defer func() {
-		s.auditResource(ctx, "resources/read", map[string]any{"uri": uri}, id, id, []string{text}, err)
-	}()
-	c := &call{server: s}
+	c := callFrom(ctx)
+	c.ids, c.issueID = []string{id}, id
 	d, err := s.db.FindIssueByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -73,8 +71,7 @@ func (s *Server) readIssueResource(ctx context.Context, req mcp.ReadResourceRequ
 	if err != nil {
 		return nil, err
 	}
-	text = string(b)
-	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: text}}, nil
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(b)}}, nil
 }
 
 func (s *Server) readLogResource(ctx context.Context, req mcp.ReadResourceRequest) (_ []mcp.ResourceContents, err error) {
@@ -83,11 +80,8 @@ func (s *Server) readLogResource(ctx context.Context, req mcp.ReadResourceReques
 	if err != nil {
 		return nil, err
 	}
-	var text, issueID string
-	defer func() {
-		s.auditResource(ctx, "resources/read", map[string]any{"uri": uri}, id, issueID, []string{text}, err)
-	}()
-	c := &call{server: s}
+	c := callFrom(ctx)
+	c.ids = []string{id}
 	w, err := s.db.ReadLogLines(ctx, id, 1, defaultMaxLines)
 	if err != nil {
 		return nil, err
@@ -104,8 +98,7 @@ func (s *Server) readLogResource(ctx context.Context, req mcp.ReadResourceReques
 		body += fmt.Sprintf("\n[lines %d-%d of %d; read on with the get_log_file_content tool: log_file_id=%s start_line=%d]\n",
 			w.StartLine, w.EndLine, w.TotalLines, id, w.EndLine+1)
 	}
-	text = body
-	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "text/plain", Text: text}}, nil
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "text/plain", Text: body}}, nil
 }
 
 func (s *Server) readImageResource(ctx context.Context, req mcp.ReadResourceRequest) (_ []mcp.ResourceContents, err error) {
@@ -114,16 +107,14 @@ func (s *Server) readImageResource(ctx context.Context, req mcp.ReadResourceRequ
 	if err != nil {
 		return nil, err
 	}
-	var b64, issueID string
-	defer func() {
-		s.auditResource(ctx, "resources/read", map[string]any{"uri": uri}, id, issueID, []string{b64}, err)
-	}()
+	c := callFrom(ctx)
+	c.ids = []string{id}
 	d, err := s.db.GetImageAttachmentData(ctx, id, 0)
 	if err != nil {
 		return nil, err
 	}
-	issueID = d.Image.IssueID
-	b64 = base64.StdEncoding.EncodeToString(d.Data)
+	c.issueID = d.Image.IssueID
+	b64 := base64.StdEncoding.EncodeToString(d.Data)
 	return []mcp.ResourceContents{mcp.BlobResourceContents{URI: uri, MIMEType: d.MimeType, Blob: b64}}, nil
 }
 
@@ -138,6 +129,7 @@ type resourceCursor struct {
 // listResources fills resources/list from the store (mcp-go's own list
 // holds only static resources, sorted by name: none here).
 func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+	defer s.shownResources(res)
 	cur := resourceCursor{Kind: "logs"}
 	if req.Params.Cursor != "" {
 		b, err := base64.StdEncoding.DecodeString(string(req.Params.Cursor))
@@ -160,8 +152,8 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 			return
 		}
 		for _, lf := range p.LogFiles {
-			r := mcp.NewResource("tftsr://logs/"+lf.ID, c.redact(lf.FileName),
-				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %d lines, uploaded %s", c.redact(lf.IssueTitle), lf.LineCount, lf.UploadedAt)),
+			r := mcp.NewResource("tftsr://logs/"+lf.ID, c.redactName(lf.FileName),
+				mcp.WithResourceDescription(fmt.Sprintf("log of %q, %s, uploaded %s", c.redactName(lf.IssueTitle), plural.N(lf.LineCount, "line"), lf.UploadedAt)),
 				mcp.WithMIMEType("text/plain"))
 			res.Resources = append(res.Resources, r)
 		}
@@ -178,11 +170,19 @@ func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResource
 		return
 	}
 	for _, a := range p.Images {
-		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, c.redact(a.FileName),
-			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", c.redact(a.IssueTitle), a.Width, a.Height, a.UploadedAt)),
+		res.Resources = append(res.Resources, mcp.NewResource("tftsr://images/"+a.ID, c.redactName(a.FileName),
+			mcp.WithResourceDescription(fmt.Sprintf("screenshot of %q, %dx%d, uploaded %s", c.redactName(a.IssueTitle), a.Width, a.Height, a.UploadedAt)),
 			mcp.WithMIMEType(a.MimeType)))
 	}
 	if p.NextCursor != "" {
 		next(resourceCursor{Kind: "images", Cursor: p.NextCursor})
+	}
+}
+
+// shownResources redacts what resources/list shows of each resource.
+func (s *Server) shownResources(res *mcp.ListResourcesResult) {
+	for i := range res.Resources {
+		r := &res.Resources[i]
+		r.Name, r.Description = s.shownText(r.Name), s.shownText(r.Description)
 	}
 }

@@ -2,10 +2,10 @@
 // Model Context Protocol: tools, resources and prompts, over stdio or
 // streamable HTTP (http.go).
 //
-// Everything a tool returns from evidence passes through one choke point
-// (Server.redact) that replaces secrets and personal data with keyed
-// pseudonyms, and every tool call is recorded in the audit log with the
-// SHA-256 of exactly what was sent.
+// Everything the server sends a model passes through one last redaction
+// pass (outgoing.go) that replaces secrets and personal data with keyed
+// pseudonyms, and every tool call, resource read and prompt is recorded in
+// the audit log with the SHA-256 of exactly what was sent.
 package mcpserver
 
 import (
@@ -23,6 +23,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/tftsr/tftsr-mcp/config"
+	"github.com/tftsr/tftsr-mcp/mcpserver/argcheck"
 	"github.com/tftsr/tftsr-mcp/store"
 	"github.com/tftsr/tftsr-mcp/store/pii"
 )
@@ -74,6 +75,8 @@ type Server struct {
 	redactor *pii.Redactor
 	roots    []string // AllowRoots with symlinks resolved
 	tools    []string // names exposed, in registration order
+	// checkers check each tool's arguments; filled before serving, read-only after.
+	checkers map[string]*argcheck.Checker
 }
 
 // New returns a server over db. It fails on an unknown tool or toolset name
@@ -89,7 +92,7 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("redaction key: %w", err)
 	}
-	s := &Server{db: db, opts: opts, log: log, redactor: r}
+	s := &Server{db: db, opts: opts, log: log, redactor: r, checkers: map[string]*argcheck.Checker{}}
 	for _, root := range opts.AllowRoots {
 		abs, err := filepath.Abs(root)
 		if err == nil {
@@ -107,10 +110,17 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		server.WithResourceCapabilities(false, true),
 		server.WithPromptCapabilities(false),
 		server.WithLogging(),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{s}),
+		server.WithResourceCompletionProvider(completer{s}),
 		server.WithRecovery(),
 		server.WithResourceRecovery(),
-		server.WithInputSchemaValidation(),
+		// Arguments are checked by checkArgs, inside audit so refused
+		// calls are recorded too.
+		server.WithResourceHandlerMiddleware(s.resourceOut),
+		server.WithPromptHandlerMiddleware(s.promptOut),
 		server.WithToolHandlerMiddleware(s.audit),
+		server.WithToolHandlerMiddleware(s.checkArgs),
 		server.WithHooks(hooks),
 		server.WithPaginationLimit(resourcePage),
 		server.WithInstructions(instructions),
@@ -128,6 +138,11 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		if d.needsRoots && len(s.roots) == 0 {
 			continue
 		}
+		ck, err := strictTool(&d.tool)
+		if err != nil {
+			return nil, err
+		}
+		s.checkers[d.tool.Name] = ck
 		s.mcp.AddTool(d.tool, s.handle(d))
 		s.tools = append(s.tools, d.tool.Name)
 	}
@@ -145,7 +160,11 @@ Secrets and personal data in evidence are replaced by stable pseudonyms such as 
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	std := server.NewStdioServer(s.mcp)
 	std.SetErrorLogger(stdlog.New(slogWriter{s.log}, "", 0))
-	err := std.Listen(ctx, in, out)
+	lw := &lockedWriter{w: out}
+	pr, pw := io.Pipe()
+	defer pr.Close() // stops the copy at its next line
+	go refuseBatches(in, pw, lw)
+	err := std.Listen(ctx, pr, lw)
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -222,11 +241,17 @@ func (s *Server) handle(d toolDef) server.ToolHandlerFunc {
 		c.req = req
 		c.args = req.GetArguments()
 		res, err := d.run(ctx, c)
-		if err == nil {
-			return res, nil
+		if err != nil {
+			c.err = err
+			res = mcp.NewToolResultError(s.errorText(d, err))
 		}
-		c.err = err
-		return mcp.NewToolResultError(s.errorText(d, err)), nil
+		if res != nil && (!c.raw || err != nil) {
+			s.shownToolResult(res, c.done) // the last pass: see outgoing.go
+		}
+		if err == nil && res != nil && !res.IsError {
+			res.Content = append(res.Content, c.links...) // names redacted by linkLog & co.
+		}
+		return res, nil
 	}
 }
 

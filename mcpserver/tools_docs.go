@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -33,7 +34,7 @@ type DocumentList struct {
 func msTime(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.DateTime) }
 
 func (c *call) documentOut(d store.Document, withContent bool) DocumentOut {
-	o := DocumentOut{ID: d.ID, IssueID: d.IssueID, DocType: d.DocType, Title: c.redact(d.Title),
+	o := DocumentOut{ID: d.ID, IssueID: d.IssueID, DocType: d.DocType, Title: c.redactName(d.Title),
 		CreatedAt: msTime(d.CreatedAt), UpdatedAt: msTime(d.UpdatedAt)}
 	if withContent {
 		o.ContentMD = c.redact(d.ContentMD)
@@ -128,11 +129,12 @@ func (s *Server) listDocuments(ctx context.Context, c *call) (*mcp.CallToolResul
 	}
 	out := DocumentList{Documents: make([]DocumentOut, 0, len(docs))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d documents\n", len(docs))
+	fmt.Fprintf(&sb, "%s\n", plural.N(len(docs), "document"))
 	for _, d := range docs {
-		out.Documents = append(out.Documents, c.documentOut(d, false))
+		do := c.documentOut(d, false)
+		out.Documents = append(out.Documents, do)
 		c.ids = append(c.ids, d.ID)
-		fmt.Fprintf(&sb, "%s  %s  %s  (updated %s)\n", d.ID, d.DocType, d.Title, msTime(d.UpdatedAt))
+		fmt.Fprintf(&sb, "- %s %s %q, updated %s\n", do.ID, do.DocType, do.Title, do.UpdatedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -195,7 +197,7 @@ func (s *Server) piiReport(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	if !r.Scanned {
 		sb.WriteString("this log was not scanned at ingest (over 64 MiB, or stored by an older app); its text is still redacted when read\n")
 	}
-	fmt.Fprintf(&sb, "%d values found\n", r.Total)
+	fmt.Fprintf(&sb, "%s found\n", plural.N(r.Total, "value"))
 	for i, k := range r.Kinds {
 		if k.Pseudonyms == nil {
 			r.Kinds[i].Pseudonyms = []string{}

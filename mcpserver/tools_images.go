@@ -29,7 +29,7 @@ type ImageSummary struct {
 
 func (c *call) imageSummary(a store.ImageAttachment) ImageSummary {
 	return ImageSummary{
-		ID: a.ID, IssueID: a.IssueID, IssueTitle: c.redact(a.IssueTitle), FileName: c.redact(a.FileName), FileSize: a.FileSize,
+		ID: a.ID, IssueID: a.IssueID, IssueTitle: c.redactName(a.IssueTitle), FileName: c.redactName(a.FileName), FileSize: a.FileSize,
 		MimeType: a.MimeType, UploadHash: a.UploadHash, UploadedAt: a.UploadedAt, IsPaste: a.IsPaste,
 		Width: a.Width, Height: a.Height, Duplicate: a.Duplicate,
 	}
@@ -118,13 +118,16 @@ func (s *Server) listImages(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	}
 	out := ImagePage{Images: make([]ImageSummary, 0, len(p.Images)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.Images), "images", p.NextCursor)
+	pageHeader(&sb, len(p.Images), "image", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.Images), f.Cursor, "images")
+	issue := ""
 	for _, a := range p.Images {
 		is := c.imageSummary(a)
 		out.Images = append(out.Images, is)
 		c.ids = append(c.ids, a.ID)
-		fmt.Fprintf(&sb, "%s  %s  %s %dx%d, %d bytes  issue %q (%s)  uploaded %s\n",
-			is.ID, is.FileName, is.MimeType, is.Width, is.Height, is.FileSize, is.IssueTitle, is.IssueID, is.UploadedAt)
+		issue = issueGroup(&sb, issue, is.IssueID, is.IssueTitle)
+		c.linkImage(is.ID, is.FileName, is.MimeType)
+		fmt.Fprintf(&sb, "- %s %s: %dx%d %s, %s, uploaded %s\n", is.ID, is.FileName, is.Width, is.Height, shortMIME(is.MimeType), humanBytes(is.FileSize), is.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -144,7 +147,8 @@ func (s *Server) getImage(ctx context.Context, c *call) (*mcp.CallToolResult, er
 		return nil, err
 	}
 	c.issueID = d.Image.IssueID
-	name := c.redact(d.Image.FileName)
+	name := c.redactName(d.Image.FileName)
+	c.linkImage(id, name, d.Image.MimeType)
 	out := ImageOut{ID: id, FileName: name, MimeType: d.MimeType, Width: d.Width, Height: d.Height,
 		Bytes: len(d.Data), Downscaled: d.Downscaled}
 	line := fmt.Sprintf("%s: %s, %dx%d, %d bytes", name, d.MimeType, d.Width, d.Height, len(d.Data))
@@ -206,6 +210,7 @@ func (s *Server) uploadedImage(c *call, a store.ImageAttachment) (*mcp.CallToolR
 	}
 	s.EvidenceChanged()
 	is := c.imageSummary(a)
+	c.linkImage(is.ID, is.FileName, is.MimeType)
 	text := fmt.Sprintf("%s %s: id %s, %s %dx%d, %d bytes, issue %s", is.FileName, verb, a.ID, a.MimeType, a.Width, a.Height, a.FileSize, a.IssueID)
 	return c.result(is, text), nil
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // IssueOut is an issue as tools return it; its description is redacted.
@@ -189,7 +191,7 @@ func (s *Server) issueTools() []toolDef {
 }
 
 func (c *call) issueOut(is store.Issue) IssueOut {
-	o := IssueOut{ID: is.ID, Title: c.redact(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
+	o := IssueOut{ID: is.ID, Title: c.redactName(is.Title), Description: c.redact(is.Description), Severity: is.Severity,
 		Status: is.Status, Category: is.Category, Source: is.Source, CreatedAt: is.CreatedAt, UpdatedAt: is.UpdatedAt,
 		AssignedTo: is.AssignedTo, Tags: is.Tags}
 	if is.ResolvedAt != nil {
@@ -213,14 +215,37 @@ func (c *call) eventOut(e store.TimelineEvent) EventOut {
 		md = map[string]any{"value": v}
 	}
 	if !c.raw {
-		// Metadata is redacted as its JSON text, then read back.
+		// Metadata is redacted as its JSON text (a key gives its value
+		// context), read back, and each string then redacted as a name
+		// (metadata holds file names). Text that no longer parses is sent
+		// as one redacted string, never as it was.
 		b, _ := json.Marshal(md)
+		red := c.redact(string(b))
 		var back map[string]any
-		if json.Unmarshal([]byte(c.redact(string(b))), &back) == nil {
-			md = back
+		if json.Unmarshal([]byte(red), &back) != nil {
+			back = map[string]any{"value": red}
+		}
+		md = c.redactNames(back).(map[string]any)
+	}
+	// Descriptions name the files uploaded ("Log uploaded: app-10.1.2.3.log").
+	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redactName(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
+}
+
+// redactNames applies redactName to every string in a JSON value.
+func (c *call) redactNames(v any) any {
+	switch v := v.(type) {
+	case string:
+		return c.redactName(v)
+	case []any:
+		for i := range v {
+			v[i] = c.redactNames(v[i])
+		}
+	case map[string]any:
+		for k, x := range v {
+			v[k] = c.redactNames(x)
 		}
 	}
-	return EventOut{ID: e.ID, IssueID: e.IssueID, EventType: e.EventType, Description: c.redact(e.Description), Metadata: md, CreatedAt: e.CreatedAt}
+	return v
 }
 
 // issueDetail renders an issue with its attachments, steps and timeline.
@@ -281,7 +306,9 @@ func (s *Server) createIssue(ctx context.Context, c *call) (*mcp.CallToolResult,
 		return nil, err
 	}
 	c.ids, c.issueID = []string{is.ID}, is.ID
-	return c.jsonResult(c.issueOut(is))
+	io := c.issueOut(is)
+	c.linkIssue(io.ID, io.Title)
+	return c.result(io, issueText("created", io)), nil
 }
 
 func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -294,7 +321,15 @@ func (s *Server) getIssue(ctx context.Context, c *call) (*mcp.CallToolResult, er
 	if err != nil {
 		return nil, err
 	}
-	return c.jsonResult(c.issueDetail(d))
+	out := c.issueDetail(d)
+	c.linkIssue(out.Issue.ID, out.Issue.Title)
+	for _, lf := range out.LogFiles {
+		c.linkLog(lf.ID, lf.FileName)
+	}
+	for _, a := range out.Images {
+		c.linkImage(a.ID, a.FileName, a.MimeType)
+	}
+	return c.result(out, issueMarkdown(out)), nil
 }
 
 func (s *Server) updateIssue(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -318,7 +353,9 @@ func (s *Server) updateIssue(ctx context.Context, c *call) (*mcp.CallToolResult,
 	if err != nil {
 		return nil, err
 	}
-	return c.jsonResult(c.issueOut(is))
+	io := c.issueOut(is)
+	c.linkIssue(io.ID, io.Title)
+	return c.result(io, issueText("updated", io)), nil
 }
 
 func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -326,18 +363,30 @@ func (s *Server) listIssues(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	if err != nil {
 		return nil, err
 	}
+	// Filters match text as shown (no oracle): a value that reads as a
+	// secret or personal value is refused. Any other value is shown as it
+	// is, so an exact match on it reveals nothing hidden.
+	category, tag := c.str("category"), c.str("tag")
+	for name, v := range map[string]string{"category": category, "tag": tag} {
+		if kinds := shown.Found(s.redactor, v); v != "" && len(kinds) > 0 {
+			return nil, argError("%s holds a secret or personal value (%s): filters match what is shown, so filter by the pseudonym shown in its place", name, kinds[0])
+		}
+	}
 	p, err := s.db.FindIssues(ctx, store.IssueFilter{Status: c.str("status"), Severity: c.str("severity"),
-		Category: c.str("category"), Tag: c.str("tag"), Limit: int(limit), Cursor: c.str("cursor")})
+		Category: category, Tag: tag, Limit: int(limit), Cursor: c.str("cursor")})
 	if err != nil {
 		return nil, err
 	}
-	out := IssueList{Issues: make([]IssueOut, 0, len(p.Issues)), NextCursor: p.NextCursor}
+	issues := p.Issues
+	out := IssueList{Issues: make([]IssueOut, 0, len(issues)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.Issues), "issues", p.NextCursor)
-	for _, is := range p.Issues {
+	pageHeader(&sb, len(issues), "issue", p.NextCursor)
+	s.emptyStoreNote(&sb, len(issues), c.str("cursor"), "issues")
+	for _, is := range issues {
 		io := c.issueOut(is)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, is.ID)
+		c.linkIssue(io.ID, io.Title)
 		fmt.Fprintf(&sb, "%s  [%s/%s]  %s  (created %s)\n", io.ID, io.Severity, io.Status, io.Title, io.CreatedAt)
 	}
 	return c.result(out, sb.String()), nil
@@ -352,18 +401,20 @@ func (s *Server) searchIssues(ctx context.Context, c *call) (*mcp.CallToolResult
 	if err != nil {
 		return nil, err
 	}
-	hits, err := s.db.SearchIssues(ctx, q, int(limit))
+	// Matched as shown: the FTS index holds raw text (no oracle).
+	hits, err := s.db.SearchIssuesRedacted(ctx, s.redactor, q, int(limit))
 	if err != nil {
 		return nil, err
 	}
 	out := IssueList{Issues: make([]IssueOut, 0, len(hits))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d issues match %q\n", len(hits), q)
+	fmt.Fprintf(&sb, "%s matching %q\n", plural.N(len(hits), "issue"), q)
 	for _, h := range hits {
 		io := c.issueOut(h.Issue)
 		out.Issues = append(out.Issues, io)
 		c.ids = append(c.ids, h.ID)
-		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, c.redact(h.Snippet))
+		c.linkIssue(io.ID, io.Title)
+		fmt.Fprintf(&sb, "%s  [%s/%s]  %s: %s\n", io.ID, io.Severity, io.Status, io.Title, h.Snippet)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -387,7 +438,8 @@ func (s *Server) addEvent(ctx context.Context, c *call) (*mcp.CallToolResult, er
 		return nil, err
 	}
 	c.ids = []string{e.ID}
-	return c.jsonResult(c.eventOut(e))
+	eo := c.eventOut(e)
+	return c.result(eo, fmt.Sprintf("recorded %s event %s at %s: %s", eo.EventType, eo.ID, eo.CreatedAt, eo.Description)), nil
 }
 
 func (s *Server) getEvents(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -402,12 +454,11 @@ func (s *Server) getEvents(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	}
 	out := EventList{Events: make([]EventOut, 0, len(evs))}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d timeline events\n", len(evs))
+	fmt.Fprintf(&sb, "%s (UTC, oldest first)\n", plural.N(len(evs), "timeline event"))
 	for _, e := range evs {
-		eo := c.eventOut(e)
-		out.Events = append(out.Events, eo)
-		fmt.Fprintf(&sb, "%s  %s  %s\n", eo.CreatedAt, eo.EventType, eo.Description)
+		out.Events = append(out.Events, c.eventOut(e))
 	}
+	timelineLines(&sb, out.Events)
 	return c.result(out, sb.String()), nil
 }
 
@@ -434,7 +485,8 @@ func (s *Server) addStep(ctx context.Context, c *call) (*mcp.CallToolResult, err
 		return nil, err
 	}
 	c.ids = []string{st.ID}
-	return c.jsonResult(c.stepOut(st))
+	so := c.stepOut(st)
+	return c.result(so, fmt.Sprintf("recorded why %d (step %s): %s %s", so.StepOrder, so.ID, so.WhyQuestion, so.Answer)), nil
 }
 
 func (s *Server) listSteps(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
@@ -450,13 +502,9 @@ func (s *Server) listSteps(ctx context.Context, c *call) (*mcp.CallToolResult, e
 	out := StepList{Steps: make([]StepOut, 0, len(steps))}
 	var sb strings.Builder
 	for _, st := range steps {
-		so := c.stepOut(st)
-		out.Steps = append(out.Steps, so)
-		fmt.Fprintf(&sb, "Why %d: %s\n  %s\n", so.StepOrder, so.WhyQuestion, so.Answer)
-		if so.Evidence != "" {
-			fmt.Fprintf(&sb, "  evidence: %s\n", so.Evidence)
-		}
+		out.Steps = append(out.Steps, c.stepOut(st))
 	}
+	stepLines(&sb, out.Steps)
 	if len(steps) == 0 {
 		sb.WriteString("no 5-Whys steps yet; add_resolution_step records one\n")
 	}

@@ -1,14 +1,18 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -32,7 +36,7 @@ type LogSummary struct {
 // issue can be named after a customer).
 func (c *call) logSummary(lf store.LogFile) LogSummary {
 	return LogSummary{
-		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redact(lf.IssueTitle), FileName: c.redact(lf.FileName),
+		ID: lf.ID, IssueID: lf.IssueID, IssueTitle: c.redactName(lf.IssueTitle), FileName: c.redactName(lf.FileName),
 		FileSize: lf.FileSize, MimeType: lf.MimeType, ContentHash: lf.ContentHash,
 		UploadedAt: lf.UploadedAt, Redacted: lf.Redacted, LineCount: lf.LineCount,
 		ValidUTF8: lf.ValidUTF8, Duplicate: lf.Duplicate,
@@ -85,7 +89,7 @@ type SearchHit struct {
 // pageHeader starts a list's text: how many, and the cursor of the next
 // page when there is one.
 func pageHeader(sb *strings.Builder, n int, what, next string) {
-	fmt.Fprintf(sb, "%d %s", n, what)
+	sb.WriteString(plural.N(n, what))
 	if next != "" {
 		fmt.Fprintf(sb, " (more: cursor=%s)", next)
 	}
@@ -179,11 +183,13 @@ func (s *Server) logTools() []toolDef {
 		{
 			set: "logs", write: true, notFound: "list_issues lists issue ids",
 			tool: newTool("upload_log_file_by_content", "Attach log text",
-				"Store log text you have (pasted by the user, produced by a command) as a log file of an issue. The same text attached to the same issue again returns the existing log (duplicate:true).",
+				"Store log text you have (pasted by the user, produced by a command) as a log file of an issue. The same text attached to the same issue again returns the existing log (duplicate:true). "+
+					"A PDF, DOCX, XLSX, pcap or pcapng file goes in content_base64: its extracted text is stored as the log.",
 				createTool,
 				mcp.WithString("issue_id", mcp.Required(), mcp.Description("issue to attach to")),
 				mcp.WithString("file_name", mcp.Required(), mcp.Description("name to store it under, e.g. app.log"), mcp.MinLength(1), mcp.MaxLength(255)),
-				mcp.WithString("content", mcp.Required(), mcp.Description("the log text")),
+				mcp.WithString("content", mcp.Description("the log text (give this or content_base64)")),
+				mcp.WithString("content_base64", mcp.Description("the file's bytes in standard base64, for a binary file (PDF, DOCX, XLSX, pcap, pcapng)")),
 				mcp.WithOutputSchema[LogSummary]()),
 			run: s.uploadLogFileByContent,
 		},
@@ -209,6 +215,7 @@ func (s *Server) attachmentFilter(c *call) (store.AttachmentFilter, error) {
 	f.Limit = int(limit)
 	f.Search = c.str("search")
 	f.Cursor = c.str("cursor")
+	f.Redactor = s.redactor // names and titles are matched as shown (no oracle)
 	return f, nil
 }
 
@@ -223,13 +230,16 @@ func (s *Server) listLogFiles(ctx context.Context, c *call) (*mcp.CallToolResult
 	}
 	out := LogPage{LogFiles: make([]LogSummary, 0, len(p.LogFiles)), NextCursor: p.NextCursor}
 	var sb strings.Builder
-	pageHeader(&sb, len(p.LogFiles), "log files", p.NextCursor)
+	pageHeader(&sb, len(p.LogFiles), "log file", p.NextCursor)
+	s.emptyStoreNote(&sb, len(p.LogFiles), f.Cursor, "logs")
+	issue := ""
 	for _, lf := range p.LogFiles {
 		ls := c.logSummary(lf)
 		out.LogFiles = append(out.LogFiles, ls)
 		c.ids = append(c.ids, lf.ID)
-		fmt.Fprintf(&sb, "%s  %s  %d bytes, %d lines  issue %q (%s)  uploaded %s\n",
-			ls.ID, ls.FileName, ls.FileSize, ls.LineCount, ls.IssueTitle, ls.IssueID, ls.UploadedAt)
+		issue = issueGroup(&sb, issue, ls.IssueID, ls.IssueTitle)
+		c.linkLog(ls.ID, ls.FileName)
+		fmt.Fprintf(&sb, "- %s %s: %s, %s, uploaded %s\n", ls.ID, ls.FileName, plural.N(ls.LineCount, "line"), humanBytes(ls.FileSize), ls.UploadedAt)
 	}
 	return c.result(out, sb.String()), nil
 }
@@ -260,6 +270,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 		return nil, err
 	}
 	c.issueID = lf.IssueID
+	c.linkLog(id, c.redact(lf.FileName))
 	if !c.has("start_line") && !c.has("max_lines") && lf.LineCount <= store.MaxLogWindowLines {
 		maxLines = store.MaxLogWindowLines // a small log comes whole
 	}
@@ -277,7 +288,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 		return nil, err
 	}
 	out := LogWindow{
-		LogFileID: id, FileName: c.redact(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
+		LogFileID: id, FileName: c.redactName(lf.FileName), StartLine: w.StartLine, EndLine: w.EndLine,
 		TotalLines: w.TotalLines, StartByte: w.StartByte, EndByte: w.EndByte, TotalBytes: w.TotalBytes,
 		HasMore: w.HasMore, ValidUTF8: w.ValidUTF8, Redaction: "redacted", Redactions: n,
 	}
@@ -301,11 +312,11 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	if !w.ValidUTF8 {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	out.Text = text
+	out.Text = c.shown(text) // redacted with its context above
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redact(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
+	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redactName(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
 	if n > 0 {
-		fmt.Fprintf(&sb, "; %d secrets/personal values replaced by pseudonyms", n)
+		fmt.Fprintf(&sb, "; %s replaced by pseudonyms", plural.N(n, "secret/personal value"))
 	}
 	if !w.ValidUTF8 {
 		sb.WriteString("; the log is not valid UTF-8: invalid bytes are shown as \uFFFD")
@@ -318,7 +329,7 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	sb.WriteString("\n")
 	sb.WriteString(text)
-	return mcp.NewToolResultStructured(out, sb.String()), nil
+	return mcp.NewToolResultStructured(out, c.shown(sb.String())), nil
 }
 
 // redactWindow redacts a window, scanning text around it so a value the
@@ -409,9 +420,18 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 	var sb strings.Builder
 	size := 0
 	seen := map[string]bool{}
+	// The store merged the context of nearby matches (no line twice);
+	// "--" separates groups that are not contiguous, as grep prints.
+	prevLog, prevLast := "", int64(-1)
 	for _, m := range res.Matches {
-		h := SearchHit{LogFileID: m.LogFileID, FileName: c.redact(m.FileName), IssueID: m.IssueID, LineNumber: m.LineNumber,
+		// The store redacted the lines with the text around them.
+		h := SearchHit{LogFileID: m.LogFileID, FileName: c.shown(c.redactName(m.FileName)), IssueID: m.IssueID, LineNumber: m.LineNumber,
 			Line: m.Line, Before: m.Before, After: m.After}
+		if !c.raw {
+			for _, l := range append(append([]string{m.Line}, m.Before...), m.After...) {
+				c.shown(l)
+			}
+		}
 		if h.Before == nil {
 			h.Before = []string{}
 		}
@@ -419,15 +439,15 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 			h.After = []string{}
 		}
 		var hb strings.Builder
+		if first := h.LineNumber - int64(len(h.Before)); ctxLines > 0 && prevLast >= 0 && (m.LogFileID != prevLog || first > prevLast+1) {
+			hb.WriteString("--\n")
+		}
 		for i, l := range h.Before {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber-int64(len(h.Before)-i), l)
 		}
 		fmt.Fprintf(&hb, "%s:%d: %s\n", h.FileName, h.LineNumber, h.Line)
 		for i, l := range h.After {
 			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber+int64(i+1), l)
-		}
-		if ctxLines > 0 {
-			hb.WriteString("--\n")
 		}
 		// Text and structured copy both count toward the limit.
 		if size+2*hb.Len() > s.opts.MaxResultBytes-1024 {
@@ -436,20 +456,22 @@ func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, 
 		}
 		size += 2 * hb.Len()
 		sb.WriteString(hb.String())
+		prevLog, prevLast = m.LogFileID, h.LineNumber+int64(len(h.After))
 		out.Matches = append(out.Matches, h)
 		if !seen[m.LogFileID] {
 			seen[m.LogFileID] = true
 			c.ids = append(c.ids, m.LogFileID)
+			c.linkLog(m.LogFileID, h.FileName)
 		}
 	}
-	head := fmt.Sprintf("%d matches in %d log files searched (%d bytes)", len(out.Matches), res.FilesSearched, res.BytesSearched)
+	head := fmt.Sprintf("%s in %s searched (%d bytes)", plural.N(len(out.Matches), "match"), plural.N(res.FilesSearched, "log file"), res.BytesSearched)
 	if out.Truncated {
 		head += "; more matches exist: narrow the search (log_file_id, issue_id, a more specific pattern) or raise max_matches"
 	}
 	if out.TimedOut {
 		head += "; the search ran out of time: the matches are those found so far"
 	}
-	return mcp.NewToolResultStructured(out, head+"\n"+sb.String()), nil
+	return mcp.NewToolResultStructured(out, c.shown(head+"\n"+sb.String())), nil
 }
 
 // confine resolves path (symlinks included) and returns it when it lies
@@ -515,11 +537,23 @@ func (s *Server) uploadLogFileByContent(ctx context.Context, c *call) (*mcp.Call
 	if strings.ContainsAny(name, `/\`) {
 		return nil, argError("file_name must be a bare name such as app.log, not a path")
 	}
-	if !c.has("content") {
-		return nil, argError("content is required")
+	var src io.Reader
+	switch {
+	case c.has("content") && c.has("content_base64"):
+		return nil, argError("give content or content_base64, not both")
+	case c.has("content_base64"):
+		b, err := base64.StdEncoding.DecodeString(c.str("content_base64"))
+		if err != nil {
+			return nil, argError("content_base64 is not standard base64: %v", err)
+		}
+		src = bytes.NewReader(b)
+	case c.has("content"):
+		src = strings.NewReader(c.str("content"))
+	default:
+		return nil, argError("content is required (or content_base64 for a binary file)")
 	}
 	c.issueID = issue
-	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, strings.NewReader(c.str("content")))
+	lf, err := s.db.UploadLogFileByContent(ctx, issue, name, src)
 	if err != nil {
 		return nil, err
 	}
@@ -534,6 +568,7 @@ func (s *Server) uploadedLog(c *call, lf store.LogFile) (*mcp.CallToolResult, er
 	}
 	s.EvidenceChanged()
 	ls := c.logSummary(lf)
+	c.linkLog(ls.ID, ls.FileName)
 	text := fmt.Sprintf("%s %s: id %s, %d bytes, %d lines, issue %s", ls.FileName, verb, lf.ID, lf.FileSize, lf.LineCount, lf.IssueID)
 	return c.result(ls, text), nil
 }

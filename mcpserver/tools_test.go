@@ -333,7 +333,7 @@ func TestRedaction(t *testing.T) {
 		args map[string]any
 	}{
 		{"search_logs", map[string]any{"pattern": "password", "context_lines": 3}},
-		{"search_logs", map[string]any{"pattern": "10.20.30.40"}},
+		{"search_logs", map[string]any{"pattern": "10.20.30"}},
 		{"get_issue", map[string]any{"issue_id": issue}},
 		{"get_timeline_events", map[string]any{"issue_id": issue}},
 		{"list_issues", map[string]any{}},
@@ -394,10 +394,18 @@ func TestRedaction_WindowCutsSecret(t *testing.T) {
 	if strings.Contains(w.Text, "MIIEowIBAAKCAQEA") {
 		t.Fatalf("window inside a PEM block leaks it: %q", w.Text)
 	}
-	// Search shows a PEM body line as a match or as context: redacted too.
+	// Search matches only what is shown: the key's lines, BEGIN line
+	// included, are not.
+	for _, p := range []string{"BEGIN", "VTLw7onLRnrq0", "PRIVATE KEY"} {
+		var out mcpserver.SearchOut
+		e.ok("search_logs", map[string]any{"pattern": p, "context_lines": 1}, &out)
+		if len(out.Matches) != 0 {
+			t.Fatalf("search %q finds redacted text: %+v", p, out.Matches)
+		}
+	}
+	// A PEM body line shown as context is redacted.
 	for _, args := range []map[string]any{
-		{"pattern": "BEGIN", "context_lines": 3},
-		{"pattern": "VTLw7onLRnrq0", "context_lines": 1},
+		{"pattern": "before", "context_lines": 3},
 		{"pattern": "after", "context_lines": 3},
 	} {
 		res := e.ok("search_logs", args, nil)

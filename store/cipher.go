@@ -16,15 +16,41 @@ import (
 	"time"
 
 	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
+
+	"github.com/tftsr/tftsr-mcp/config"
 )
 
 type fileState int
 
 const (
-	fileMissing   fileState = iota // absent or empty: a new database
+	fileMissing   fileState = iota // absent: a new database
+	fileEmpty                      // 0 bytes: new, or a lost database if a key file is beside it
 	filePlain                      // an unencrypted SQLite database
 	fileEncrypted                  // anything else: must decrypt with the key
 )
+
+// DBState says what is at a data dir's database path, as doctor reports it.
+type DBState string
+
+const (
+	DBMissing   DBState = "missing"
+	DBEmpty     DBState = "empty"
+	DBPlain     DBState = "plain"
+	DBEncrypted DBState = "encrypted"
+)
+
+func (s fileState) public() DBState {
+	return [...]DBState{DBMissing, DBEmpty, DBPlain, DBEncrypted}[s]
+}
+
+// FileState inspects cfg's database file without opening it.
+func FileState(cfg config.Config) (DBState, error) {
+	st, err := inspectFile(cfg.DBPath(), cfg.CipherPageSize)
+	if err != nil {
+		return "", err
+	}
+	return st.public(), nil
+}
 
 var (
 	// ErrWrongKey is returned when the key does not decrypt the database.
@@ -33,7 +59,23 @@ var (
 	ErrNotDatabase = errors.New("not a database")
 	// ErrTruncated is returned for a file cut short.
 	ErrTruncated = errors.New("truncated database")
+	// ErrPlainDatabase is returned by Open for an unencrypted database,
+	// which only `migrate --encrypt-plain` converts.
+	ErrPlainDatabase = errors.New("plain (unencrypted) SQLite database")
+	// ErrEmptyDatabase is returned for a 0-byte database file with a key
+	// file beside it: a lost database, not a new one.
+	ErrEmptyDatabase = errors.New("empty database file beside a key file")
 )
+
+// plainError names the command that encrypts a plain database.
+func plainError(path string) error {
+	return fmt.Errorf("%s is a %w; this program keeps evidence encrypted only: run 'tftsr-mcp migrate --encrypt-plain' to encrypt it in place (it keeps a plain copy beside it), or point --data-dir elsewhere", path, ErrPlainDatabase)
+}
+
+// emptyError says what to do about a 0-byte database with a key.
+func emptyError(path, keyPath string) error {
+	return fmt.Errorf("%w: %s is 0 bytes but its key %s exists, so a database was lost here, not a new one to make; restore tftsr.db from a backup, or remove both files to start a new, empty store", ErrEmptyDatabase, path, keyPath)
+}
 
 var plainHeader = []byte("SQLite format 3\x00")
 
@@ -56,7 +98,7 @@ func inspectFile(path string, pageSize int) (fileState, error) {
 		return 0, fmt.Errorf("%s: %w: not a regular file", path, ErrNotDatabase)
 	}
 	if fi.Size() == 0 {
-		return fileMissing, nil
+		return fileEmpty, nil
 	}
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)
@@ -96,6 +138,41 @@ func explainOpenError(path string, state fileState, err error) error {
 		return fmt.Errorf("%s: %w", path, ErrNotDatabase)
 	}
 	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// EncryptPlain encrypts the plain SQLite database in cfg's data dir in
+// place, with the key Open would use (creating .dbkey if there is none),
+// and returns the path of the plain copy it keeps beside it, which holds the
+// data in clear. A database that is not plain is an error.
+func EncryptPlain(ctx context.Context, cfg config.Config) (backup string, err error) {
+	if err := cipherDefaults(); err != nil {
+		return "", err
+	}
+	path := cfg.DBPath()
+	st, err := inspectFile(path, cfg.CipherPageSize)
+	if err != nil {
+		return "", err
+	}
+	if st != filePlain {
+		return "", fmt.Errorf("%s is %s, not a plain SQLite database: nothing to encrypt", path, st.public())
+	}
+	key, _, err := ResolveKey(cfg.DataDir, os.Getenv, false)
+	if err != nil {
+		return "", err
+	}
+	if err := validKey(key); err != nil {
+		return "", err
+	}
+	backup, err = encryptPlain(ctx, path, key, cfg.CipherPageSize)
+	if err != nil {
+		return "", fmt.Errorf("encrypt plain database %s: %w", path, err)
+	}
+	return backup, nil
+}
+
+// PlainBackupPattern is where EncryptPlain keeps the plain copy.
+func PlainBackupPattern(cfg config.Config) string {
+	return cfg.DBPath() + ".plain-backup-<UTC time>"
 }
 
 // encryptPlain converts a plain SQLite database into an encrypted one in

@@ -3,10 +3,74 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
 	"strings"
+	"time"
 
+	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/migrations"
 )
+
+// OpenReadOnly opens an existing encrypted store for reading only, as
+// doctor does: it creates nothing (no data dir, key, database, lock or
+// journal), applies no migration and changes no journal mode. Every other
+// state of the file is an error that says what it is.
+func OpenReadOnly(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cipherDefaults(); err != nil {
+		return nil, err
+	}
+	path := cfg.DBPath()
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("data dir %q: must not contain '?' or '#'", cfg.DataDir)
+	}
+	state, err := inspectFile(path, cfg.CipherPageSize)
+	if err != nil {
+		return nil, err
+	}
+	switch state {
+	case fileMissing:
+		return nil, fmt.Errorf("%s: %w (the first migrate, watch or serve creates it)", path, os.ErrNotExist)
+	case fileEmpty:
+		if _, err := os.Stat(cfg.KeyPath()); err == nil {
+			return nil, emptyError(path, cfg.KeyPath())
+		}
+		return nil, fmt.Errorf("%s is 0 bytes, with no key file: the next migrate, watch or serve makes a new store there", path)
+	case filePlain:
+		return nil, plainError(path)
+	}
+	key, src, err := LookupKey(cfg.DataDir, os.Getenv)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s is encrypted but %s is missing and TFTSR_DB_KEY is unset; restore the key file or set TFTSR_DB_KEY", ErrNoKey, path, cfg.KeyPath())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := validKey(key); err != nil {
+		return nil, err
+	}
+	rawKey, err := deriveRawKey(path, key)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now}
+	// mode=ro makes SQLite open without write access and never create the
+	// file; the driver passes a file: URI through whole.
+	c := newConnector(path, rawKey, cfg, true)
+	c.dsn = "file:" + strings.ReplaceAll(path, "%", "%25") + "?mode=ro&" + strings.SplitN(c.dsn, "?", 2)[1]
+	db.r = sql.OpenDB(c)
+	db.r.SetMaxOpenConns(2)
+	if err := db.r.PingContext(ctx); err != nil {
+		db.r.Close()
+		return nil, explainOpenError(path, state, err)
+	}
+	return db, nil
+}
 
 // Health is what `tftsr-mcp doctor` prints about the database.
 type Health struct {

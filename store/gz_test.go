@@ -17,9 +17,9 @@ import (
 
 func corpus(tb testing.TB) [][]byte {
 	tb.Helper()
-	paths, _ := filepath.Glob("../../shared/corpus/loghub/*.log")
+	paths, _ := filepath.Glob(filepath.Join(loghubDir, "*.log"))
 	if len(paths) == 0 {
-		tb.Skip("../shared/corpus/loghub not found beside the checkout")
+		tb.Skipf("no loghub corpus in %s", loghubDir)
 	}
 	var out [][]byte
 	for _, p := range paths {

@@ -266,6 +266,9 @@ func (db *DB) uploadImage(ctx context.Context, in imageUpload) (ImageAttachment,
 	if err != nil {
 		return ImageAttachment{}, &Error{Code: EInvalid, Msg: fmt.Sprintf("not a valid %s image: %s", mt, in.name), Err: err}
 	}
+	if err := checkImageData(mt, in.data, cfg); err != nil {
+		return ImageAttachment{}, &Error{Code: EInvalid, Msg: fmt.Sprintf("not a valid %s image: %s", mt, in.name), Err: err}
+	}
 	sum := sha256.Sum256(in.data)
 	now := db.Now().UTC()
 	a := ImageAttachment{
@@ -372,7 +375,7 @@ func (db *DB) GetImageAttachmentData(ctx context.Context, id string, maxEdge int
 			return Errorf(ENotFound, "no image with id %s", id)
 		}
 		if err != nil {
-			return fmt.Errorf("read image: %w", err)
+			return damaged("image", id, fmt.Errorf("read image: %w", err))
 		}
 		d.Image, d.Data = a, data
 		return nil

@@ -588,12 +588,24 @@ func TestDB_GetImageAttachmentData(t *testing.T) {
 
 	t.Run("ErrBombHeader", func(t *testing.T) {
 		bomb := pngHeaderOnly(100000, 100000)
-		a := upload(t, "bomb.png", bomb)
-		if a.Width != 100000 || a.Height != 100000 {
-			t.Fatalf("stored %dx%d, want the claimed 100000x100000", a.Width, a.Height)
-		}
 		start := time.Now()
-		_, err := db.GetImageAttachmentData(ctx, a.ID, 1568)
+		_, err := db.UploadImageByContent(ctx, issue, "bomb.png", bomb)
+		wantCode(t, err, store.EInvalid, "not a valid image/png image: bomb.png")
+		if el := time.Since(start); el > 2*time.Second {
+			t.Fatalf("refusing the bomb at upload took %v", el)
+		}
+		// A row the app made is not checked at upload: the read guards it.
+		p := filepath.Join(t.TempDir(), "bomb.png")
+		if err := os.WriteFile(p, bomb, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		id, err := store.ImgHookInsertLegacyImage(ctx, db, issue, "bomb.png", p, "image/png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := store.ImageAttachment{ID: id}
+		start = time.Now()
+		_, err = db.GetImageAttachmentData(ctx, a.ID, 1568)
 		wantCode(t, err, store.ETooLarge, "100000x100000 pixels, over the 64-megapixel limit")
 		if el := time.Since(start); el > 2*time.Second {
 			t.Fatalf("refusing the bomb took %v: it was decoded", el)
@@ -746,4 +758,48 @@ func BenchmarkDownscale4K(b *testing.B) {
 	b.ReportMetric(ms, "ms/downscale")
 	d, _ := db.GetImageAttachmentData(ctx, a.ID, 1568)
 	b.Logf("downscale 3840x2160 PNG (%d KB) -> 1568x882 PNG (%d KB): %.1f ms", a.FileSize>>10, len(d.Data)>>10, ms)
+}
+
+// TestDB_UploadImage_Truncated checks that an image whose header is whole
+// but whose data is cut short or damaged is refused, in every format.
+func TestDB_UploadImage_Truncated(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	issue := mustIssue(t, db, "truncated")
+	m := gradient(64, 64)
+	formats := []struct {
+		name string
+		data []byte
+	}{
+		{"png", pngOf(t, m)},
+		{"jpg", jpegOf(t, m)},
+		{"gif", gifOf(t, m)},
+		{"bmp", bmpOf(t, m)},
+		{"webp", webpSolid(64, 64, color.NRGBA{10, 20, 30, 255})},
+	}
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			cuts := map[string][]byte{"60Bytes": f.data[:min(60, len(f.data)-8)], "Half": f.data[:len(f.data)/2]}
+			if f.name == "png" {
+				bad := bytes.Clone(f.data)
+				bad[len(bad)-30] ^= 0xff // inside the IDAT chunk: its CRC fails
+				cuts["FlippedByte"] = bad
+				cuts["NoIEND"] = f.data[:len(f.data)-12]
+			}
+			for name, data := range cuts {
+				_, err := db.UploadImageByContent(ctx, issue, name+"."+f.name, data)
+				wantCode(t, err, store.EInvalid, "not a valid image/")
+			}
+			a, err := db.UploadImageByContent(ctx, issue, "whole."+f.name, f.data)
+			if err != nil || a.Width != 64 || a.Height != 64 {
+				t.Fatalf("the whole image: %+v, %v", a, err)
+			}
+		})
+	}
+	t.Run("PNGReason", func(t *testing.T) {
+		_, err := db.UploadImageByContent(ctx, issue, "cut.png", formats[0].data[:60])
+		if err == nil || !strings.Contains(err.Error(), "truncated") {
+			t.Fatalf("err = %v, want it to say truncated", err)
+		}
+	})
 }

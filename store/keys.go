@@ -36,17 +36,11 @@ var (
 // random 32-byte hex key written to .dbkey with mode 0600. There is no
 // built-in fallback key.
 func ResolveKey(dataDir string, getenv func(string) string, dbExists bool) (string, KeySource, error) {
-	if k := getenv("TFTSR_DB_KEY"); k != "" {
-		return k, KeyFromEnv, nil
+	key, src, err := LookupKey(dataDir, getenv)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return key, src, err
 	}
 	path := filepath.Join(dataDir, KeyFileName)
-	key, err := readKeyFile(path)
-	if err == nil {
-		return key, KeyFromFile, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", "", err
-	}
 	if dbExists {
 		return "", "", fmt.Errorf("%w: %s is encrypted but %s is missing and TFTSR_DB_KEY is unset; restore the key file or set TFTSR_DB_KEY", ErrNoKey, filepath.Join(dataDir, "tftsr.db"), path)
 	}
@@ -55,6 +49,20 @@ func ResolveKey(dataDir string, getenv func(string) string, dbExists bool) (stri
 		return "", "", err
 	}
 	return key, KeyFromGenerated, nil
+}
+
+// LookupKey is ResolveKey without the generating: TFTSR_DB_KEY, else the
+// .dbkey file in dataDir, else an error wrapping fs.ErrNotExist. It never
+// writes.
+func LookupKey(dataDir string, getenv func(string) string) (string, KeySource, error) {
+	if k := getenv("TFTSR_DB_KEY"); k != "" {
+		return k, KeyFromEnv, nil
+	}
+	key, err := readKeyFile(filepath.Join(dataDir, KeyFileName))
+	if err != nil {
+		return "", "", err
+	}
+	return key, KeyFromFile, nil
 }
 
 func readKeyFile(path string) (string, error) {

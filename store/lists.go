@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tftsr/tftsr-mcp/store/pii"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // AttachmentFilter selects attachments for ListAllLogFiles and
@@ -19,6 +22,11 @@ import (
 // unbounded. Limit defaults to 50; larger than 500 is clamped to 500 (a
 // model asking for "all" gets the largest page, not an error). Cursor is
 // the NextCursor of the previous page.
+//
+// Redactor, if set, makes Search match the names and titles as a model is
+// shown them (redacted): no oracle for what redaction hides. A search
+// that holds a detectable value is refused; a pseudonym finds the rows
+// that show it.
 type AttachmentFilter struct {
 	Search  string    `json:"search,omitempty"`
 	IssueID string    `json:"issue_id,omitempty"`
@@ -26,6 +34,8 @@ type AttachmentFilter struct {
 	Until   time.Time `json:"until,omitzero"`
 	Limit   int       `json:"limit,omitempty"`
 	Cursor  string    `json:"cursor,omitempty"`
+
+	Redactor *pii.Redactor `json:"-"`
 }
 
 // LogFilePage is one page of ListAllLogFiles; NextCursor is empty on the
@@ -114,6 +124,7 @@ type listFilter struct {
 	since, until string // timeFormat; "" = unbounded
 	after        *cursor
 	limit        int
+	redactor     *pii.Redactor
 }
 
 func parseListFilter(kind string, f AttachmentFilter) (listFilter, error) {
@@ -123,6 +134,12 @@ func parseListFilter(kind string, f AttachmentFilter) (listFilter, error) {
 	}
 	if strings.ContainsRune(lf.search, 0) {
 		return lf, Errorf(EInvalid, "search must not contain NUL")
+	}
+	if lf.redactor = f.Redactor; lf.redactor != nil && lf.search != "" {
+		if kinds := shown.Found(lf.redactor, lf.search); len(kinds) > 0 {
+			return lf, Errorf(EInvalid, "search holds a secret or personal value (%s): names and titles are matched as shown, "+
+				"so search for the pseudonym shown in its place, such as [%s:…]", kinds[0], strings.ToUpper(string(kinds[0])))
+		}
 	}
 	lf.search = asciiLower(lf.search)
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
@@ -150,7 +167,10 @@ func parseListFilter(kind string, f AttachmentFilter) (listFilter, error) {
 // after a page; within one issue it walks only that issue's rows. A search
 // across all issues would test every row whose name does not match: about
 // 100 ms at 100,000 attachments, almost all of it decrypting index pages.
-func (lf listFilter) useIndex() bool { return lf.search != "" && lf.issueID == "" }
+// A redacted search always uses it: SQL sees only the raw text.
+func (lf listFilter) useIndex() bool {
+	return lf.search != "" && (lf.issueID == "" || lf.redactor != nil)
+}
 
 // listPage reads one page in one read transaction: the page's ids (from
 // SQL or from the search index), then the rows of those ids.
@@ -334,9 +354,14 @@ type listIndex struct {
 	entries  []listEntry
 	text     []byte // per entry: name NUL title NUL, ASCII lower-cased; nil when stale
 	offs     []int  // entry i's text starts at offs[i]; offs[len(entries)] = len(text)
+	// The same for the redacted names and titles, made on the first
+	// redacted search (by redBy) after a change.
+	redText []byte
+	redOffs []int
+	redBy   *pii.Redactor
 }
 
-type listEntry struct{ at, id, name, title string }
+type listEntry struct{ at, id, issueID, name, title string }
 
 func (e listEntry) before(at, id string) bool { return e.at < at || (e.at == at && e.id < id) }
 
@@ -365,7 +390,7 @@ func (x *listIndex) refresh(ctx context.Context, tx *sql.Tx, l attachmentList) e
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(rowid), 0) FROM `+l.name).Scan(&x.maxRowid); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT v.uploaded_at, v.id, v.file_name, v.issue_title FROM `+l.view+` v
+	rows, err := tx.QueryContext(ctx, `SELECT v.uploaded_at, v.id, v.issue_id, v.file_name, v.issue_title FROM `+l.view+` v
 		ORDER BY v.uploaded_at DESC, v.id DESC`)
 	if err != nil {
 		return err
@@ -375,7 +400,7 @@ func (x *listIndex) refresh(ctx context.Context, tx *sql.Tx, l attachmentList) e
 	x.entries = x.entries[:0]
 	for rows.Next() {
 		var e listEntry
-		if err := rows.Scan(&e.at, &e.id, &e.name, &e.title); err != nil {
+		if err := rows.Scan(&e.at, &e.id, &e.issueID, &e.name, &e.title); err != nil {
 			return err
 		}
 		e.title = intern(titles, e.title)
@@ -384,7 +409,7 @@ func (x *listIndex) refresh(ctx context.Context, tx *sql.Tx, l attachmentList) e
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	x.text, x.offs = nil, nil
+	x.text, x.offs, x.redText, x.redOffs = nil, nil, nil, nil
 	x.built, x.inserts, x.changes = true, inserts, changes
 	return nil
 }
@@ -405,7 +430,7 @@ func (x *listIndex) addNew(ctx context.Context, tx *sql.Tx, l attachmentList, n 
 	// without foreign keys); the view, like the rebuild, leaves it out.
 	// It joins issues, not the view: SQLite 3.33 materialises the whole
 	// view to join it (1.1 s at 100,000 rows, against 0.04 ms).
-	rows, err := tx.QueryContext(ctx, `SELECT t.rowid, t.uploaded_at, CASE WHEN i.id IS NULL THEN NULL ELSE t.id END, t.file_name, i.title
+	rows, err := tx.QueryContext(ctx, `SELECT t.rowid, t.uploaded_at, CASE WHEN i.id IS NULL THEN NULL ELSE t.id END, t.issue_id, t.file_name, i.title
 		FROM `+l.name+` t LEFT JOIN issues i ON i.id = t.issue_id WHERE t.rowid > ?`, x.maxRowid)
 	if err != nil {
 		return false, err
@@ -415,14 +440,14 @@ func (x *listIndex) addNew(ctx context.Context, tx *sql.Tx, l attachmentList, n 
 	maxRowid, seen := x.maxRowid, int64(0)
 	for rows.Next() {
 		var rowid int64
-		var at, id, name, title sql.NullString
-		if err := rows.Scan(&rowid, &at, &id, &name, &title); err != nil {
+		var at, id, issueID, name, title sql.NullString
+		if err := rows.Scan(&rowid, &at, &id, &issueID, &name, &title); err != nil {
 			return false, err
 		}
 		seen++
 		maxRowid = max(maxRowid, rowid)
 		if id.Valid {
-			add = append(add, listEntry{at: at.String, id: id.String, name: name.String, title: title.String})
+			add = append(add, listEntry{at: at.String, id: id.String, issueID: issueID.String, name: name.String, title: title.String})
 		}
 	}
 	if err := rows.Err(); err != nil || seen != n {
@@ -441,7 +466,7 @@ func (x *listIndex) addNew(ctx context.Context, tx *sql.Tx, l attachmentList, n 
 		}
 	}
 	x.entries, x.maxRowid = merged, maxRowid
-	x.text, x.offs = nil, nil
+	x.text, x.offs, x.redText, x.redOffs = nil, nil, nil, nil
 	return true, nil
 }
 
@@ -455,8 +480,17 @@ func cmpEntry(a, b listEntry) int {
 // page returns the ids of up to lf.limit+1 entries that match lf, newest
 // first.
 func (x *listIndex) page(lf listFilter) []string {
-	if x.text == nil {
-		x.buildText()
+	text, offs := x.text, x.offs
+	switch {
+	case lf.redactor != nil:
+		if x.redText == nil || x.redBy != lf.redactor {
+			x.redText, x.redOffs = buildText(x.entries, func(s string) string { return shown.Name(lf.redactor, s) })
+			x.redBy = lf.redactor
+		}
+		text, offs = x.redText, x.redOffs
+	case x.text == nil:
+		x.text, x.offs = buildText(x.entries, func(s string) string { return s })
+		text, offs = x.text, x.offs
 	}
 	n := len(x.entries)
 	lo, hi := 0, n
@@ -472,33 +506,34 @@ func (x *listIndex) page(lf listFilter) []string {
 	var ids []string
 	q := []byte(lf.search)
 	for i := lo; i < hi && len(ids) <= lf.limit; {
-		k := bytes.Index(x.text[x.offs[i]:x.offs[hi]], q)
+		k := bytes.Index(text[offs[i]:offs[hi]], q)
 		if k < 0 {
 			break
 		}
 		// The entry holding the match: the last whose text starts at or
 		// before it. A match never spans entries: the query has no NUL.
-		pos := x.offs[i] + k
-		j := i + sort.Search(hi-i, func(j int) bool { return x.offs[i+j] > pos }) - 1
-		ids = append(ids, x.entries[j].id)
+		pos := offs[i] + k
+		j := i + sort.Search(hi-i, func(j int) bool { return offs[i+j] > pos }) - 1
+		if lf.issueID == "" || x.entries[j].issueID == lf.issueID {
+			ids = append(ids, x.entries[j].id)
+		}
 		i = j + 1
 	}
 	return ids
 }
 
-func (x *listIndex) buildText() {
-	size := 0
-	for _, e := range x.entries {
-		size += len(e.name) + len(e.title) + 2
+// buildText lays out the entries' names and titles, each through show,
+// ASCII lower-cased, for page.
+func buildText(entries []listEntry, show func(string) string) ([]byte, []int) {
+	var text []byte
+	offs := make([]int, len(entries)+1)
+	for i, e := range entries {
+		offs[i] = len(text)
+		text = append(text, asciiLower(show(e.name))...)
+		text = append(text, 0)
+		text = append(text, asciiLower(show(e.title))...)
+		text = append(text, 0)
 	}
-	x.text = make([]byte, 0, size)
-	x.offs = make([]int, len(x.entries)+1)
-	for i, e := range x.entries {
-		x.offs[i] = len(x.text)
-		x.text = append(x.text, asciiLower(e.name)...)
-		x.text = append(x.text, 0)
-		x.text = append(x.text, asciiLower(e.title)...)
-		x.text = append(x.text, 0)
-	}
-	x.offs[len(x.entries)] = len(x.text)
+	offs[len(entries)] = len(text)
+	return text, offs
 }

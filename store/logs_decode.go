@@ -29,6 +29,7 @@ const utf16Sniff = 1024
 type sourceDecoder struct {
 	orig hash.Hash
 	n    int64
+	mime string // an extracted document's type (logs_extract.go), else ""
 }
 
 func (d *sourceDecoder) Write(p []byte) (int, error) {

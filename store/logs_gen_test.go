@@ -11,16 +11,24 @@ import (
 	"testing"
 )
 
-// loghubDir holds the real log corpus the tests read in place.
-const loghubDir = "../../shared/corpus/loghub"
+// loghubDir holds the real log corpus the tests read in place: the shared
+// folder beside the checkout, or TFTSR_LOGHUB_DIR (set it to a missing
+// path to check that every corpus test skips, as in a fresh clone).
+var loghubDir = func() string {
+	if d := os.Getenv("TFTSR_LOGHUB_DIR"); d != "" {
+		return d
+	}
+	return "../../shared/corpus/loghub"
+}()
 
 // loghubFiles returns the corpus logs, sorted; the test is skipped when
-// the corpus is absent.
+// the corpus is absent. Call it with the test's own tb: a subtest that
+// skips through its parent's fails the run.
 func loghubFiles(tb testing.TB) []string {
 	tb.Helper()
 	files, err := filepath.Glob(filepath.Join(loghubDir, "*.log"))
 	if err != nil || len(files) == 0 {
-		tb.Skipf("no loghub corpus in %s", loghubDir)
+		tb.Skipf("no loghub corpus in %s (it comes from the shared folder beside the checkout; see README, Development)", loghubDir)
 	}
 	sort.Strings(files)
 	return files

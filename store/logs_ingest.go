@@ -78,6 +78,56 @@ var logBatchBytes = 2 << 20
 
 var errIngestAbandoned = errors.New("log ingest was abandoned (no heartbeat) and its staged chunks collected; upload again")
 
+// ErrSourceChanged says an upload's file changed while it was read (a
+// copytruncate rotation, a rewrite): nothing was stored.
+var ErrSourceChanged = errors.New("the file changed while it was read")
+
+// SourceChecker is implemented by an upload's reader that can tell whether
+// the bytes it gave are still the file's content. The final transaction
+// asks it just before it commits, so a log truncated or rewritten under the
+// reader is dropped (its staged chunks collected), never stored torn.
+type SourceChecker interface {
+	CheckSource() error
+}
+
+// checkSource asks the upload's source, if it can tell, whether what was
+// read still stands.
+func (ing *logIngest) checkSource() error {
+	c := ing.in.checker
+	if c == nil {
+		return nil
+	}
+	if err := c.CheckSource(); err != nil {
+		return &Error{Code: EConflict, Msg: "log " + ing.in.name + " not stored", Err: fmt.Errorf("%w: %w", ErrSourceChanged, err)}
+	}
+	return nil
+}
+
+// fileSource reads UploadLogFile's file and can tell whether it was
+// truncated while it was read. Growth is allowed: a live log that is
+// appended to is stored as far as it was read.
+type fileSource struct {
+	f *os.File
+	n int64
+}
+
+func (s *fileSource) Read(p []byte) (int, error) {
+	n, err := s.f.Read(p)
+	s.n += int64(n)
+	return n, err
+}
+
+func (s *fileSource) CheckSource() error {
+	st, err := s.f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat: %w", err)
+	}
+	if st.Size() < s.n {
+		return fmt.Errorf("it shrank to %d bytes after %d were read (truncated: a copytruncate rotation?)", st.Size(), s.n)
+	}
+	return nil
+}
+
 // UploadLogFile attaches the log file at path to an issue, streaming it.
 // file_path records its absolute path.
 func (db *DB) UploadLogFile(ctx context.Context, issueID, path string) (LogFile, error) {
@@ -109,7 +159,8 @@ func (db *DB) UploadLogFile(ctx context.Context, issueID, path string) (LogFile,
 	if st.Size() > db.cfg.MaxLogSize {
 		return LogFile{}, tooLargeLog(abs, st.Size(), db.cfg.MaxLogSize)
 	}
-	return db.uploadLog(ctx, logUpload{issueID: issueID, name: filepath.Base(abs), path: abs, src: f, file: f, size: st.Size()})
+	src := &fileSource{f: f}
+	return db.uploadLog(ctx, logUpload{issueID: issueID, name: filepath.Base(abs), path: abs, src: src, file: f, size: st.Size()})
 }
 
 // UploadLogFileByContent attaches the text read from r under fileName
@@ -136,8 +187,9 @@ func tooLargeLog(name string, size, limit int64) error {
 type logUpload struct {
 	issueID, name, path string
 	src                 io.Reader
-	file                *os.File // UploadLogFile's file, which can be hashed first
-	size                int64    // the file's size, or -1 when unknown
+	file                *os.File      // UploadLogFile's file, which can be hashed first
+	checker             SourceChecker // src, when it can tell whether it changed under the read
+	size                int64         // the file's size, or -1 when unknown
 }
 
 func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
@@ -160,10 +212,21 @@ func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
 			return lf, err
 		}
 	}
-	src, dec := decodeLogSource(in.src) // logs_decode.go
-	in.src = src
-	ing := &logIngest{db: db, in: in, id: newID(), dec: dec}
+	// The extractor and the decoder wrap the source: ask the source itself
+	// whether what was read still stands.
+	in.checker, _ = in.src.(SourceChecker)
+	id := newID()
+	ex, err := db.extractLogSource(ctx, &in, id) // logs_extract.go: PDF, DOCX, XLSX, pcap
+	if err != nil {
+		return LogFile{}, err
+	}
+	dec := ex.decoder()
+	if ex == nil {
+		in.src, dec = decodeLogSource(in.src) // logs_decode.go
+	}
+	ing := &logIngest{db: db, in: in, id: id, dec: dec}
 	lf, err := ing.run(ctx)
+	lf, err = ex.finish(ctx, lf, err)
 	if err == nil && !lf.Duplicate {
 		db.queuePIIScan(ctx, lf.ID, lf.FileSize) // pii_scan.go
 	}
@@ -397,6 +460,9 @@ func (ing *logIngest) read(ctx context.Context, free chan []byte, out chan<- *lo
 	ing.sum = hex.EncodeToString(sum.Sum(nil))
 	if ing.dec != nil {
 		ing.sum = hex.EncodeToString(ing.dec.orig.Sum(nil))
+		if ing.dec.mime != "" {
+			ing.mime = ing.dec.mime
+		}
 	}
 	ing.crc = crc.Sum32()
 	return nil
@@ -659,6 +725,9 @@ func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, erro
 	var dupID string
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		dupID = ""
+		if err := ing.checkSource(); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `SELECT title FROM issues WHERE id = ?`, lf.IssueID).Scan(&lf.IssueTitle)
 		if err == sql.ErrNoRows {
 			return errNoIssue(lf.IssueID)

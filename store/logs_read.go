@@ -185,7 +185,7 @@ func (db *DB) withLogText(ctx context.Context, id string, fn func(*logText) erro
 		legacy = nil
 		t, leg, err := openLogTextTx(ctx, tx, id)
 		if err != nil {
-			return err
+			return damaged("log", id, err)
 		}
 		if leg != nil {
 			legacy = leg
@@ -262,7 +262,7 @@ func loadChunkTx(ctx context.Context, tx *sql.Tx, id string, c chunkInfo, dst []
 	var data []byte
 	err := tx.QueryRowContext(ctx, `SELECT data FROM tftsrmcp_log_chunks WHERE log_file_id = ? AND seq = ?`, id, c.seq).Scan(&data)
 	if err != nil {
-		return nil, fmt.Errorf("read log chunk %d: %w", c.seq, err)
+		return nil, damaged("log", id, fmt.Errorf("read log chunk %d: %w", c.seq, err))
 	}
 	if len(data) == 0 && c.byteLen > 0 {
 		return loadGzipChunkTx(ctx, tx, id, c, dst)

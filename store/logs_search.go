@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"regexp"
-	"regexp/syntax"
 	"runtime"
 	"sort"
 	"strings"
@@ -35,11 +32,16 @@ type SearchQuery struct {
 	MaxMatches   int           `json:"max_matches,omitempty"`
 	MaxLineLen   int           `json:"max_line_len,omitempty"` // bytes of each line returned; longer lines are cut around the match
 	Budget       time.Duration `json:"budget,omitempty"`       // time allowed; what was found by then is returned, TimedOut set
-	// Redactor, if set, replaces secrets and personal data in the lines
-	// returned. Values are detected over the chunk text around each line,
-	// so one that spans lines (a PEM block) or that a clip would cut is
-	// still found whole: searching for a fragment of a key finds the line,
-	// and returns its pseudonym.
+	// Redactor, if set, makes the search redacted: the lines returned have
+	// secrets and personal data replaced by pseudonyms, detected over the
+	// text around each line (the neighbouring chunks included), so a value
+	// that spans lines (a PEM block) or a chunk's edge is found whole. And
+	// the search is no oracle: a line matches only when the pattern
+	// matches its redacted text, so the bytes matched are bytes the answer
+	// shows. A raw value, a prefix of one or a regex over one finds
+	// nothing; a pattern that holds a detectable value is refused; a
+	// pseudonym in the pattern ("[IPV4:7f3a9c01d2]") finds the lines
+	// holding its value (see shownSearch).
 	Redactor *pii.Redactor `json:"-"`
 }
 
@@ -87,7 +89,11 @@ const (
 // when it requires one. Rows the app made (no chunks) are read whole within
 // cfg.MaxDecompress; one that is larger, or whose source file is gone, is
 // skipped. In a line longer than LogChunkMax, a match across the point
-// where it was cut is not found.
+// where it was cut is not found. The budget and ctx are checked every
+// checkEvery lines and, inside a line of longLine bytes or more, every
+// checkEvery runes, so a search ends within its budget whatever the
+// pattern, and soon after its caller leaves. Context lines of matches near
+// each other are merged (mergeContext): no line is returned twice.
 func (db *DB) SearchLogContent(ctx context.Context, q SearchQuery) (SearchResult, error) {
 	m, err := newLogMatcher(q)
 	if err != nil {
@@ -107,11 +113,15 @@ func (db *DB) SearchLogContent(ctx context.Context, q SearchQuery) (SearchResult
 	q.MaxLineLen = clampDefault(q.MaxLineLen, DefaultSearchLineLen, MaxSearchLineLen)
 	q.Budget = clampDefault(q.Budget, DefaultSearchBudget, MaxSearchBudget)
 
-	files, err := db.searchFiles(ctx, q)
-	if err != nil {
+	s := &logSearch{db: db, q: q, m: m}
+	if q.Redactor != nil {
+		if s.shown, err = db.newShownSearch(ctx, q, m); err != nil {
+			return SearchResult{}, err
+		}
+	}
+	if s.files, err = db.searchFiles(ctx, q); err != nil {
 		return SearchResult{}, err
 	}
-	s := &logSearch{db: db, q: q, m: m, files: files}
 	return s.run(ctx)
 }
 
@@ -124,6 +134,7 @@ func clampDefault[T int | time.Duration](v, def, most T) T {
 
 type searchFile struct {
 	id, name, issueID string
+	scanned           bool // the ingest scan recorded its PII spans
 }
 
 func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, error) {
@@ -140,15 +151,16 @@ func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, err
 				return fmt.Errorf("find issue: %w", err)
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, file_name, issue_id FROM log_files
-			WHERE (?1 = '' OR id = ?1) AND (?2 = '' OR issue_id = ?2) ORDER BY uploaded_at DESC, rowid DESC`, q.LogFileID, q.IssueID)
+		rows, err := tx.QueryContext(ctx, `SELECT f.id, f.file_name, f.issue_id, coalesce(m.pii_scanned_at IS NOT NULL, 0)
+			FROM log_files f LEFT JOIN tftsrmcp_log_meta m ON m.log_file_id = f.id
+			WHERE (?1 = '' OR f.id = ?1) AND (?2 = '' OR f.issue_id = ?2) ORDER BY f.uploaded_at DESC, f.rowid DESC`, q.LogFileID, q.IssueID)
 		if err != nil {
 			return fmt.Errorf("list logs to search: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var f searchFile
-			if err := rows.Scan(&f.id, &f.name, &f.issueID); err != nil {
+			if err := rows.Scan(&f.id, &f.name, &f.issueID, &f.scanned); err != nil {
 				return fmt.Errorf("list logs to search: %w", err)
 			}
 			files = append(files, f)
@@ -164,158 +176,11 @@ func (db *DB) searchFiles(ctx context.Context, q SearchQuery) ([]searchFile, err
 	return files, err
 }
 
-// logMatcher finds matching lines. lit, when set, is a literal every match
-// contains (lower-cased when fold: it is then looked for in a lower-cased
-// copy); re, when set, decides each candidate line.
-type logMatcher struct {
-	lit  []byte
-	fold bool
-	re   *regexp.Regexp
-}
-
-func newLogMatcher(q SearchQuery) (*logMatcher, error) {
-	switch {
-	case q.Pattern == "":
-		return nil, Errorf(EInvalid, "pattern is required")
-	case len(q.Pattern) > maxSearchPattern:
-		return nil, Errorf(EInvalid, "pattern is %d bytes, over the %d-byte limit", len(q.Pattern), maxSearchPattern)
-	case !q.Regex && strings.ContainsAny(q.Pattern, "\r\n"):
-		return nil, Errorf(EInvalid, "pattern must not contain a line break: logs are searched line by line")
-	}
-	m := &logMatcher{}
-	if !q.Regex {
-		switch {
-		case !q.IgnoreCase:
-			m.lit = []byte(q.Pattern)
-		case isASCII(q.Pattern):
-			m.lit, m.fold = []byte(strings.ToLower(q.Pattern)), true
-		default:
-			m.re = regexp.MustCompile("(?i)" + regexp.QuoteMeta(q.Pattern))
-		}
-		return m, nil
-	}
-	flags := syntax.Perl
-	if q.IgnoreCase {
-		flags |= syntax.FoldCase
-	}
-	parsed, err := syntax.Parse(q.Pattern, flags)
-	if err != nil {
-		return nil, Errorf(EInvalid, "invalid regular expression %q: %v (Go RE2 syntax)", q.Pattern, err)
-	}
-	prefix := "(?m)"
-	if q.IgnoreCase {
-		prefix = "(?mi)"
-	}
-	if m.re, err = regexp.Compile(prefix + q.Pattern); err != nil {
-		return nil, Errorf(EInvalid, "invalid regular expression %q: %v (Go RE2 syntax)", q.Pattern, err)
-	}
-	if lit, fold := requiredLiteral(parsed.Simplify()); len(lit) > 0 {
-		s := string(lit)
-		switch {
-		case !fold:
-			m.lit = []byte(s)
-		case isASCII(s):
-			m.lit, m.fold = []byte(strings.ToLower(s)), true
-		}
-	}
-	return m, nil
-}
-
-// requiredLiteral returns the longest literal that every match of re
-// contains, and whether it is to be matched ignoring case.
-func requiredLiteral(re *syntax.Regexp) ([]rune, bool) {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return re.Rune, re.Flags&syntax.FoldCase != 0
-	case syntax.OpCapture, syntax.OpPlus:
-		return requiredLiteral(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return requiredLiteral(re.Sub[0])
-		}
-	case syntax.OpConcat:
-		var best []rune
-		var bestFold bool
-		for _, sub := range re.Sub {
-			if lit, fold := requiredLiteral(sub); len(lit) > len(best) {
-				best, bestFold = lit, fold
-			}
-		}
-		return best, bestFold
-	}
-	return nil, false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// lowerASCII writes src with ASCII letters lower-cased to dst (same
-// length, so offsets carry over), eight bytes at a time.
-func lowerASCII(dst, src []byte) []byte {
-	dst = append(dst[:0], src...)
-	const hi = 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		w := binary.LittleEndian.Uint64(dst[i:])
-		h := w &^ hi
-		// High bit of each byte set where 'A' <= b <= 'Z' and b < 0x80.
-		upper := ((h + 0x3f3f3f3f3f3f3f3f) ^ (h + 0x2525252525252525)) &^ w & hi
-		binary.LittleEndian.PutUint64(dst[i:], w|upper>>2)
-	}
-	for ; i < len(dst); i++ {
-		if c := dst[i]; 'A' <= c && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
-		}
-	}
-	return dst
-}
-
-// scan calls emit for each matching line of d, in order, with the line's
-// bounds [ls, le) and the match, until emit returns false. hay is d, or
-// d lower-cased when m.fold.
-func (m *logMatcher) scan(d, hay []byte, emit func(ls, le, at, n int) bool) {
-	for pos := 0; pos < len(d); {
-		var ls, le, at, n int
-		if m.lit != nil {
-			i := bytes.Index(hay[pos:], m.lit)
-			if i < 0 {
-				return
-			}
-			at = pos + i
-			ls = pos + bytes.LastIndexByte(d[pos:at], '\n') + 1
-			n = len(m.lit)
-		} else {
-			ls = pos
-		}
-		le = len(d)
-		if j := bytes.IndexByte(d[max(at, ls):], '\n'); j >= 0 {
-			le = max(at, ls) + j
-		}
-		if m.re != nil {
-			loc := m.re.FindIndex(d[ls:le])
-			if loc == nil {
-				pos = le + 1
-				continue
-			}
-			at, n = ls+loc[0], loc[1]-loc[0]
-		}
-		if !emit(ls, le, at, n) {
-			return
-		}
-		pos = le + 1
-	}
-}
-
 type logSearch struct {
 	db    *DB
 	q     SearchQuery
 	m     *logMatcher
+	shown *shownSearch // set for a redacted search
 	files []searchFile
 }
 
@@ -390,6 +255,7 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 		res.Matches = res.Matches[:s.q.MaxMatches]
 		full = true
 	}
+	mergeContext(res.Matches)
 	res.Truncated = full
 	res.TimedOut = !full && sctx.Err() != nil
 	return res, nil
@@ -460,21 +326,18 @@ func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results cha
 		if ctx.Err() != nil {
 			continue
 		}
-		d, err := j.t.load(j.i, buf[:0])
-		if err != nil {
-			// The log was deleted since, or ctx ended: nothing to report.
-			if !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
-				s.db.log.Warn("search log chunk", "log", j.t.id, "chunk", j.i, "err", err)
-			}
+		// One slot per chunk being searched, across all searches: four
+		// hostile regexes keep GOMAXPROCS-1 cores busy, not every core.
+		select {
+		case s.db.searchSlots <- struct{}{}:
+		case <-ctx.Done():
 			continue
 		}
-		buf = d
-		hay := d
-		if s.m.fold {
-			low = lowerASCII(low, d)
-			hay = low
+		r, ok := s.workChunk(ctx, j, &buf, &low)
+		<-s.db.searchSlots
+		if !ok {
+			continue
 		}
-		r := searchDone{k: j.k, file: j.file, bytes: int64(len(d)), matches: s.matches(j, d, hay)}
 		select {
 		case results <- r:
 		case <-ctx.Done():
@@ -482,13 +345,38 @@ func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results cha
 	}
 }
 
+// workChunk searches one chunk; buf and low are the worker's buffers.
+func (s *logSearch) workChunk(ctx context.Context, j searchJob, buf, low *[]byte) (searchDone, bool) {
+	d, err := j.t.load(j.i, (*buf)[:0])
+	if err != nil {
+		// The log was deleted since, or ctx ended: nothing to report.
+		if !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
+			s.db.log.Warn("search log chunk", "log", j.t.id, "chunk", j.i, "err", err)
+		}
+		return searchDone{}, false
+	}
+	*buf = d
+	r := searchDone{k: j.k, file: j.file, bytes: int64(len(d))}
+	if s.shown != nil {
+		r.matches = s.shownMatches(ctx.Done(), j, d, low)
+	} else {
+		hay := d
+		if s.m.fold {
+			*low = lowerASCII(*low, d)
+			hay = *low
+		}
+		r.matches = s.matches(ctx.Done(), j, d, hay)
+	}
+	return r, true
+}
+
 // matches returns the matches in chunk j, whose text is d.
-func (s *logSearch) matches(j searchJob, d, hay []byte) []SearchMatch {
+func (s *logSearch) matches(done <-chan struct{}, j searchJob, d, hay []byte) []SearchMatch {
 	c := j.t.chunks[j.i]
 	f := s.files[j.file]
 	var out []SearchMatch
 	linePos, line := c.lineOff, c.firstLine
-	s.m.scan(d, hay, func(ls, le, at, n int) bool {
+	s.m.scan(done, d, hay, func(ls, le, at, n int) bool {
 		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID, ByteOffset: c.byteStart + int64(at)}
 		if ls < c.lineOff {
 			sm.LineNumber = c.firstLine - 1 // the end of a line begun in an earlier chunk
@@ -504,17 +392,10 @@ func (s *logSearch) matches(j searchJob, d, hay []byte) []SearchMatch {
 	return out
 }
 
-// Text scanned around the returned lines when redacting: 8 KiB before
-// covers a PEM block's BEGIN line.
-const (
-	searchRedactBefore = 8 << 10
-	searchRedactAfter  = 4 << 10
-)
-
 // render returns the matching line [ls, le) of d (the match at [at, at+n))
 // and its context lines, reaching into the previous or next chunk when the
-// match is near an edge of this one; clipped, and redacted when the query
-// has a Redactor.
+// match is near an edge of this one; clipped. A redacted search renders
+// with shownMatches instead.
 func (s *logSearch) render(j searchJob, d []byte, ls, le, at, n int) (line string, before, after []string) {
 	k := s.q.ContextLines
 	var rb, ra [][2]int               // context lines within d
@@ -542,28 +423,8 @@ func (s *logSearch) render(j searchJob, d []byte, ls, le, at, n int) (line strin
 	}
 	lineText, matchAt := d[ls:le], at-ls
 	inD := make([][]byte, 0, len(rb)+len(ra))
-	if r := s.q.Redactor; r != nil {
-		lo, hi := ls, le
-		if len(rb) > 0 {
-			lo = rb[0][0]
-		}
-		if len(ra) > 0 {
-			hi = ra[len(ra)-1][1]
-		}
-		lo, hi = max(0, lo-searchRedactBefore), min(len(d), hi+searchRedactAfter)
-		ranges := make([][2]int, 0, len(rb)+len(ra)+2)
-		ranges = append(ranges, [2]int{ls - lo, le - lo}, [2]int{ls - lo, at - lo})
-		for _, x := range append(rb, ra...) {
-			ranges = append(ranges, [2]int{x[0] - lo, x[1] - lo})
-		}
-		red := r.RedactRanges(d[lo:hi], ranges)
-		lineText, matchAt = red[0], len(red[1])
-		inD = red[2:]
-		prevLines, nextLines = redactAlone(r, prevLines), redactAlone(r, nextLines)
-	} else {
-		for _, x := range append(rb, ra...) {
-			inD = append(inD, d[x[0]:x[1]])
-		}
+	for _, x := range append(rb, ra...) {
+		inD = append(inD, d[x[0]:x[1]])
 	}
 	most := s.q.MaxLineLen
 	line = clipLine(lineText, matchAt, n, most)
@@ -581,21 +442,6 @@ func (s *logSearch) render(j searchJob, d []byte, ls, le, at, n int) (line strin
 		after = append(after, clip(l))
 	}
 	return line, before, after
-}
-
-// redactAlone redacts lines of a neighbouring chunk, scanned as one block.
-func redactAlone(r *pii.Redactor, lines [][]byte) [][]byte {
-	if len(lines) == 0 {
-		return nil
-	}
-	block := bytes.Join(lines, []byte{'\n'})
-	ranges := make([][2]int, len(lines))
-	pos := 0
-	for i, l := range lines {
-		ranges[i] = [2]int{pos, pos + len(l)}
-		pos += len(l) + 1
-	}
-	return r.RedactRanges(block, ranges)
 }
 
 // linesBefore returns the bounds of up to n lines that end before offset

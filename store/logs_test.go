@@ -694,7 +694,14 @@ func TestLogFile_Errors(t *testing.T) {
 		code store.Code
 		msg  string
 	}{
-		{"UnknownIssuePath", func() error { _, err := db.UploadLogFile(ctx, "no-such-issue", loghubFiles(t)[0]); return err }, store.ENotFound, "no issue with id no-such-issue"},
+		{"UnknownIssuePath", func() error {
+			p := filepath.Join(dir, "unknown-issue.log")
+			if err := os.WriteFile(p, []byte("2024-01-01 ERROR x\n"), 0o600); err != nil {
+				return err
+			}
+			_, err := db.UploadLogFile(ctx, "no-such-issue", p)
+			return err
+		}, store.ENotFound, "no issue with id no-such-issue"},
 		{"UnknownIssueContent", func() error {
 			_, err := db.UploadLogFileByContent(ctx, "no-such-issue", "a.log", strings.NewReader("x\n"))
 			return err

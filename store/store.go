@@ -38,6 +38,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,11 +63,14 @@ type DB struct {
 
 	lists listIndexes // search indexes of the attachment lists (lists.go)
 
-	redactor   redactorCache  // db.Redactor, once loaded (redact.go)
-	audit      *auditQueue    // RecordAISend's writer (aisend.go)
-	piiScans   *piiScanQueue  // the ingest PII scanner (pii_scan.go)
-	pseudonyms pseudonymCache // pseudonym -> values, per log (pii_scan.go)
-	backfill   *factsBackfill // the log facts backfill (logs_backfill.go)
+	redactor redactorCache // db.Redactor, once loaded (redact.go)
+	// searchSlots bounds the chunks searched at once across all searches
+	// (logs_search.go), leaving a core for everything else.
+	searchSlots chan struct{}
+	audit       *auditQueue    // RecordAISend's writer (aisend.go)
+	piiScans    *piiScanQueue  // the ingest PII scanner (pii_scan.go)
+	pseudonyms  pseudonymCache // pseudonym -> values, per log (pii_scan.go)
+	backfill    *factsBackfill // the log facts backfill (logs_backfill.go); nil when read-only
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -98,10 +102,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	if err != nil {
 		return nil, err
 	}
-	if state == fileMissing {
+	if state == fileMissing || state == fileEmpty {
 		// Two processes creating the database at once would each pick a
 		// salt; the loser's key would not open the winner's file. The first
-		// holds this lock until the schema (and so the salt) is on disk.
+		// holds this lock until the schema (and so the salt) is on disk, so
+		// an empty file seen under the lock is not one being created.
 		unlock, err := lockFile(path + ".init-lock")
 		if err != nil {
 			return nil, err
@@ -110,6 +115,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		if state, err = inspectFile(path, cfg.CipherPageSize); err != nil {
 			return nil, err
 		}
+	}
+	switch state {
+	case filePlain:
+		return nil, plainError(path)
+	case fileEmpty:
+		if _, err := os.Stat(cfg.KeyPath()); err == nil {
+			return nil, emptyError(path, cfg.KeyPath())
+		}
+		state = fileMissing
 	}
 	key, src, err := ResolveKey(cfg.DataDir, os.Getenv, state == fileEncrypted)
 	if err != nil {
@@ -126,18 +140,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		}
 		f.Close()
 	}
-	if state == filePlain {
-		backup, err := encryptPlain(ctx, path, key, cfg.CipherPageSize)
-		if err != nil {
-			return nil, fmt.Errorf("encrypt plain database %s: %w", path, err)
-		}
-		log.Warn("plain SQLite database encrypted", "path", path, "backup", backup)
-	}
 	rawKey, err := deriveRawKey(path, key)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now}
+	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now,
+		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 	db.w = sql.OpenDB(newConnector(path, rawKey, cfg, false))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
@@ -171,6 +179,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 // closes every connection.
 func (db *DB) Close() error {
 	db.closeFactsBackfill()
+	if db.w == nil { // OpenReadOnly
+		return db.r.Close()
+	}
 	db.closePIIScanner()
 	db.closeAuditQueue()
 	return errors.Join(db.r.Close(), db.w.Close())
@@ -178,6 +189,9 @@ func (db *DB) Close() error {
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
+
+// DataDir is the data directory the database is in.
+func (db *DB) DataDir() string { return db.cfg.DataDir }
 
 // Applied lists the migrations this Open applied.
 func (db *DB) Applied() []string { return db.applied }
@@ -285,7 +299,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // writeBulk is write for one batch of a long series (an ingest's staged
 // chunks): after the commit it pauses about as long as the transaction
-// took, at most bulkPauseMax, holding no lock, so that readers of any
+// took (twice, within bulkPauseMin..Max), holding no lock, so that readers of any
 // process, which the rollback journal locks out while a commit is
 // written, get in between two batches instead of queueing behind a whole
 // log (see the package doc).
@@ -294,7 +308,10 @@ func (db *DB) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := db.write(ctx, fn); err != nil {
 		return err
 	}
-	pause := min(time.Since(start), bulkPauseMax)
+	// Twice the transaction's time: a reader that found the lock taken is
+	// sleeping in SQLite's busy handler (1, 2, 5, 10, 15, 20, 25 ms ...)
+	// and must find it free when it wakes.
+	pause := min(max(2*time.Since(start), bulkPauseMin), bulkPauseMax)
 	select {
 	case <-ctx.Done():
 	case <-time.After(pause):
@@ -302,8 +319,11 @@ func (db *DB) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// bulkPauseMax caps writeBulk's pause.
-const bulkPauseMax = 25 * time.Millisecond
+// writeBulk's pause bounds.
+const (
+	bulkPauseMin = 10 * time.Millisecond
+	bulkPauseMax = 100 * time.Millisecond
+)
 
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
@@ -335,6 +355,24 @@ func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// ErrDamaged is wrapped by a read that hit a database page failing its
+// check: SQLCipher's per-page HMAC, or SQLite's own structure checks.
+var ErrDamaged = errors.New("database page damaged")
+
+// damaged names the object whose read hit a damaged page, so one bad page
+// costs that log or image, says which, and the rest stays readable.
+func damaged(kind, id string, err error) error {
+	var se sqlite3.Error
+	if err == nil || errors.Is(err, ErrDamaged) || !errors.As(err, &se) {
+		return err
+	}
+	if se.Code != sqlite3.ErrCorrupt && se.Code != sqlite3.ErrNotADB {
+		return err
+	}
+	return &Error{Code: EInternal, Err: fmt.Errorf("%w: %w", ErrDamaged, err), Msg: fmt.Sprintf("%s %s cannot be read: a database page of it failed its integrity check "+
+		"(the file was changed on disk, e.g. by a failing disk); restore tftsr.db from a backup (tftsr-mcp doctor shows the damage); other evidence still reads", kind, id)}
 }
 
 func isBusy(err error) bool {

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
@@ -209,12 +211,15 @@ func TestOpen_BadFiles(t *testing.T) {
 	})
 }
 
-func TestOpen_PlainToEncrypted(t *testing.T) {
-	cfg := testConfig(t)
-	plain, err := sql.Open("sqlite3", cfg.DBPath())
+// makePlainDB writes a plain SQLite database with an audit entry, as a
+// debug build of the TFTSR app leaves one.
+func makePlainDB(t *testing.T, path string) {
+	t.Helper()
+	plain, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer plain.Close()
 	for _, q := range []string{
 		`CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`,
 		`CREATE TABLE audit_log (id TEXT PRIMARY KEY, timestamp TEXT NOT NULL DEFAULT (datetime('now')), action TEXT NOT NULL, entity_type TEXT NOT NULL DEFAULT '', entity_id TEXT NOT NULL DEFAULT '', user_id TEXT NOT NULL DEFAULT 'local', details TEXT NOT NULL DEFAULT '{}')`,
@@ -225,7 +230,31 @@ func TestOpen_PlainToEncrypted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plain.Close()
+}
+
+func TestOpen_PlainRefused(t *testing.T) {
+	cfg := testConfig(t)
+	makePlainDB(t, cfg.DBPath())
+	before := fileSum(t, cfg.DBPath())
+	_, err := store.Open(context.Background(), cfg, nil)
+	if !errors.Is(err, store.ErrPlainDatabase) || !strings.Contains(err.Error(), "tftsr-mcp migrate --encrypt-plain") {
+		t.Fatalf("err = %v, want ErrPlainDatabase naming migrate --encrypt-plain", err)
+	}
+	if fileSum(t, cfg.DBPath()) != before {
+		t.Fatal("plain database changed by Open")
+	}
+	if got, _ := filepath.Glob(filepath.Join(cfg.DataDir, "*")); len(got) != 1 {
+		t.Fatalf("Open left files beside the plain database: %v", got)
+	}
+}
+
+func TestEncryptPlain(t *testing.T) {
+	cfg := testConfig(t)
+	makePlainDB(t, cfg.DBPath())
+	backup, err := store.EncryptPlain(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	db := MustOpenDBConfig(t, cfg)
 	got, err := db.FindAuditEntries(context.Background(), store.AuditFilter{EntityID: "plain-entity"})
 	if err != nil || len(got) != 1 || got[0].Action != "legacy_action" {
@@ -240,8 +269,8 @@ func TestOpen_PlainToEncrypted(t *testing.T) {
 		t.Fatal("database still plain")
 	}
 	backups, _ := filepath.Glob(cfg.DBPath() + ".plain-backup-*")
-	if len(backups) != 1 {
-		t.Fatalf("backups: %v", backups)
+	if len(backups) != 1 || backups[0] != backup {
+		t.Fatalf("backups: %v, EncryptPlain said %s", backups, backup)
 	}
 	b, _ := os.ReadFile(backups[0])
 	if !bytes.HasPrefix(b, []byte("SQLite format 3")) {
@@ -251,6 +280,88 @@ func TestOpen_PlainToEncrypted(t *testing.T) {
 	if err != nil || rep.BrokenAt != nil || rep.Legacy != 1 {
 		t.Fatalf("chain over migrated data: %+v %v", rep, err)
 	}
+	if _, err := store.EncryptPlain(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "nothing to encrypt") {
+		t.Fatalf("second EncryptPlain: %v", err)
+	}
+}
+
+func TestOpen_EmptyFile(t *testing.T) {
+	t.Run("ErrWithKey", func(t *testing.T) {
+		cfg := testConfig(t)
+		MustCloseDB(t, MustOpenDBConfig(t, cfg))
+		if err := os.Truncate(cfg.DBPath(), 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, open := range []func(context.Context, config.Config, *slog.Logger) (*store.DB, error){store.Open, store.OpenReadOnly} {
+			_, err := open(context.Background(), cfg, nil)
+			if !errors.Is(err, store.ErrEmptyDatabase) || !strings.Contains(err.Error(), "restore tftsr.db from a backup") || !strings.Contains(err.Error(), "remove both") {
+				t.Fatalf("err = %v, want ErrEmptyDatabase saying restore or remove both", err)
+			}
+		}
+		if fi, err := os.Stat(cfg.DBPath()); err != nil || fi.Size() != 0 {
+			t.Fatalf("the empty file was re-initialised: %v %v", fi.Size(), err)
+		}
+	})
+	t.Run("NewWithoutKey", func(t *testing.T) {
+		cfg := testConfig(t)
+		if err := os.WriteFile(cfg.DBPath(), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db := MustOpenDBConfig(t, cfg)
+		if db.KeySrc != store.KeyFromGenerated {
+			t.Fatalf("key source %q, want a new key for a new store", db.KeySrc)
+		}
+	})
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		cfg := testConfig(t)
+		MustCloseDB(t, MustOpenDBConfig(t, cfg))
+		before := fileSum(t, cfg.DBPath())
+		db, err := store.OpenReadOnly(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := db.Health(context.Background())
+		if err != nil || h.IntegrityCheck != "ok" || len(h.Pending) != 0 {
+			t.Fatalf("health %+v, %v", h, err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if fileSum(t, cfg.DBPath()) != before {
+			t.Fatal("database changed")
+		}
+	})
+	t.Run("ErrMissing", func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.DataDir = filepath.Join(cfg.DataDir, "absent")
+		if _, err := store.OpenReadOnly(context.Background(), cfg, nil); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("err = %v", err)
+		}
+		if _, err := os.Stat(cfg.DataDir); !errors.Is(err, os.ErrNotExist) {
+			t.Fatal("OpenReadOnly created the data dir")
+		}
+	})
+	t.Run("ErrPlain", func(t *testing.T) {
+		cfg := testConfig(t)
+		makePlainDB(t, cfg.DBPath())
+		if _, err := store.OpenReadOnly(context.Background(), cfg, nil); !errors.Is(err, store.ErrPlainDatabase) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("ErrNoKey", func(t *testing.T) {
+		cfg := testConfig(t)
+		MustCloseDB(t, MustOpenDBConfig(t, cfg))
+		os.Remove(cfg.KeyPath())
+		if _, err := store.OpenReadOnly(context.Background(), cfg, nil); !errors.Is(err, store.ErrNoKey) {
+			t.Fatalf("err = %v", err)
+		}
+		if _, err := os.Stat(cfg.KeyPath()); !errors.Is(err, os.ErrNotExist) {
+			t.Fatal("OpenReadOnly wrote a key")
+		}
+	})
 }
 
 func TestDB_Health(t *testing.T) {

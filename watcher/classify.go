@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tftsr/tftsr-mcp/store"
+	"github.com/tftsr/tftsr-mcp/store/extract"
 )
 
 // kind is what the watcher makes of a file's bytes.
@@ -18,6 +19,7 @@ const (
 	kindGzipLog               // gzip whose inner text goes to log_files
 	kindImage                 // PNG, JPEG, GIF, WebP or BMP, to image_attachments
 	kindFakeImage             // named as an image, bytes are not: a failure
+	kindDocument              // PDF, DOCX, XLSX, pcap or pcapng: its text goes to log_files
 )
 
 func (k kind) String() string {
@@ -30,6 +32,8 @@ func (k kind) String() string {
 		return "empty"
 	case kindFakeImage:
 		return "fake-image"
+	case kindDocument:
+		return "document"
 	}
 	return "unknown"
 }
@@ -102,6 +106,9 @@ func classify(name string, head []byte, size int64) kind {
 	}
 	if isGzip(head) {
 		return kindGzipLog
+	}
+	if extract.Sniff(head) != extract.Unknown {
+		return kindDocument // before isText: a PDF may be all ASCII
 	}
 	if imageExts[strings.ToLower(filepath.Ext(name))] {
 		return kindFakeImage

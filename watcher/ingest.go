@@ -49,7 +49,8 @@ type Result struct {
 	Kind         string        `json:"kind,omitempty"`          // "log" or "image" (or what it was taken for)
 	ID           string        `json:"id,omitempty"`            // the log_files or image_attachments id
 	StoredName   string        `json:"stored_name,omitempty"`   // file name in the store (a .gz log loses its .gz)
-	Bytes        int64         `json:"bytes"`                   // bytes stored (a .gz log's text)
+	Size         int64         `json:"size"`                    // the file's size as opened, whatever the outcome
+	Bytes        int64         `json:"bytes"`                   // bytes stored (a .gz log's text); 0 when nothing was
 	Outcome      Outcome       `json:"outcome"`
 	Error        string        `json:"error,omitempty"`
 	Err          error         `json:"-"`
@@ -131,6 +132,11 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 	defer func() { res.Duration = time.Since(start) }()
 	end := func(o Outcome, err error) (Result, *os.File) {
 		res.Outcome, res.Err = o, err
+		if o == outcomeChanged && f != nil {
+			if fi, err := f.Stat(); err == nil {
+				res.sig = sigOf(fi) // settle again from the file as it is now
+			}
+		}
 		if err != nil {
 			res.Error = err.Error()
 		}
@@ -168,12 +174,12 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 	if err != nil {
 		return end(outcomeRetry, fmt.Errorf("stat: %w", err))
 	}
-	res.sig = sigOf(fi)
+	res.sig, res.Size = sigOf(fi), fi.Size()
 	if !fi.Mode().IsRegular() {
 		return end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
 	}
 	if j.root != "" && res.sig != j.sig {
-		return end(outcomeChanged, nil)
+		return end(outcomeChanged, errors.New("it changed after it settled"))
 	}
 	head := make([]byte, sniffLen)
 	n, err := f.ReadAt(head, 0)
@@ -202,7 +208,7 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 			return end(OutcomeFailed, err)
 		}
 		switch classify(storedName, inner, int64(len(inner))) {
-		case kindLog:
+		case kindLog, kindDocument: // a .pcap.gz is extracted as it inflates
 		case kindEmpty:
 			return end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
 		case kindFakeImage:
@@ -222,8 +228,9 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 	}
 	res.StoredName = storedName
 
+	check := newSourceCheck(f, j.path, res.sig, j.root == "")
 	src := &progressReader{r: io.NewSectionReader(f, 0, 1<<62), total: fi.Size(), done: j.progress,
-		log: w.log, file: j.rel, start: time.Now(), last: time.Now()}
+		log: w.log, file: j.rel, start: time.Now(), last: time.Now(), check: check}
 	switch k {
 	case kindImage:
 		data, err := io.ReadAll(io.LimitReader(src, w.opts.MaxImageSize+1))
@@ -236,15 +243,15 @@ func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
 		}
 		res.ID, res.Bytes = img.ID, img.FileSize
 		res.setDup(img.Duplicate)
-	case kindLog:
-		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, src)
+	case kindLog, kindDocument: // the store extracts a document's text
+		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, checkedReader{src, check})
 		if err = firstErr(src.err, err); err != nil {
 			return end(w.errOutcome(err, j.route), err)
 		}
 		res.ID, res.Bytes = lf.ID, lf.FileSize
 		res.setDup(lf.Duplicate)
 	case kindGzipLog:
-		lf, err := w.uploadGzip(ctx, issue.id, storedName, src)
+		lf, err := w.uploadGzip(ctx, issue.id, storedName, src, check)
 		if err != nil {
 			return end(w.errOutcome(err, j.route), err)
 		}
@@ -271,7 +278,7 @@ func (r *Result) setDup(dup bool) {
 
 // uploadGzip streams the decompressed text into the store, within the
 // decompression guard: memory stays bounded whatever the file inflates to.
-func (w *Watcher) uploadGzip(ctx context.Context, issueID, name string, src io.Reader) (store.LogFile, error) {
+func (w *Watcher) uploadGzip(ctx context.Context, issueID, name string, src io.Reader, check *sourceCheck) (store.LogFile, error) {
 	pr, pw := io.Pipe()
 	var derr error
 	done := make(chan struct{})
@@ -281,7 +288,7 @@ func (w *Watcher) uploadGzip(ctx context.Context, issueID, name string, src io.R
 		pw.CloseWithError(derr)
 	}()
 	in := &errReader{r: pr}
-	lf, err := w.db.UploadLogFileByContent(ctx, issueID, name, in)
+	lf, err := w.db.UploadLogFileByContent(ctx, issueID, name, checkedReader{in, check})
 	pr.CloseWithError(errUploadEnded) // unblocks the decompressor if the upload stopped reading
 	<-done
 	if in.err != nil {
@@ -347,11 +354,22 @@ type progressReader struct {
 	log         *slog.Logger
 	file        string
 	start, last time.Time
-	err         error // the first read error other than EOF
+	err         error        // the first read error other than EOF
+	check       *sourceCheck // what was read, for the check before commit
 }
+
+// duringRead, when set (by tests only), runs once a file's first bytes are
+// read: the moment a rotation makes a torn log.
+var duringRead func(path string)
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
+	if p.check != nil && n > 0 {
+		p.check.saw(p.n, b[:n])
+		if duringRead != nil && p.n == 0 {
+			duringRead(p.check.path)
+		}
+	}
 	p.n += int64(n)
 	if p.done != nil {
 		p.done.Store(p.n)
@@ -382,6 +400,8 @@ func firstErr(errs ...error) error {
 // errOutcome sorts an error into one a retry may cure and one it cannot.
 func (w *Watcher) errOutcome(err error, route string) Outcome {
 	switch {
+	case errors.Is(err, store.ErrSourceChanged):
+		return outcomeChanged
 	case isNoSpace(err), errors.Is(err, fs.ErrPermission):
 		return outcomeRetry
 	case errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrDecompressLimit):

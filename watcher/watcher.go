@@ -17,11 +17,15 @@
 // an event-queue overflow and when a new subfolder appears (right after its
 // watch is added, since files created before the watch raise no event).
 // With Poll there are no events at all. A file is taken once its size and
-// mtime have not changed for Settle; a path already tracked, queued or in
-// flight is never queued again.
+// mtime have not changed for Settle, counted from its last change (its
+// mtime or last write event, not the look that saw it); a path already
+// tracked, queued or in flight is never queued again.
 //
 // # After ingest
 //
+// Just before the store commits, it asks the watcher whether the file
+// still holds what was read (torn.go); a file truncated, rewritten,
+// replaced or grown under the reader is not committed but settled again.
 // The store commits first; only then is the original moved to
 // DIR/.ingested/<YYYY-MM-DD>/<path> (or deleted). A duplicate (the same
 // bytes already on that issue: the store dedups by SHA-256 per issue) is a
@@ -173,7 +177,8 @@ type Watcher struct {
 type item struct {
 	path, root string
 	sig        fileSig   // size and mtime when last looked at
-	since      time.Time // when it was last seen to change (zero: long ago)
+	looked     time.Time // when sig was taken
+	since      time.Time // when it last changed (zero: long ago): the settle clock's start
 	due        time.Time // when to look again
 	state      itemState
 	attempts   int // failed tries that may help to retry
@@ -270,12 +275,22 @@ func (w *Watcher) openRoots() error {
 			return fmt.Errorf("watch %s: lock: %w", d, err)
 		}
 		if !ok {
-			return fmt.Errorf("watch %s: another tftsr-mcp watcher is running on this folder (see tftsr-mcp watch --status %s)", d, d)
+			return &LockedError{Dir: d}
 		}
 		w.unlocks = append(w.unlocks, unlock)
 		w.roots = append(w.roots, real)
 	}
 	return nil
+}
+
+// LockedError says another agent (another process, or another Watcher)
+// watches Dir: one agent per folder, so that no file is read twice.
+type LockedError struct {
+	Dir string // as given in Options.Dirs
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("watch %s: another tftsr-mcp watcher is running on this folder (see tftsr-mcp watch --status %s)", e.Dir, e.Dir)
 }
 
 func (w *Watcher) release() {
@@ -379,9 +394,10 @@ func (w *Watcher) run() {
 	}
 }
 
-// checkInterval is how often settling files are looked at.
+// checkInterval is how often settling files are looked at: what a file
+// may wait past its settle time.
 func (w *Watcher) checkInterval() time.Duration {
-	return min(max(w.opts.Settle/4, 10*time.Millisecond), 250*time.Millisecond)
+	return min(max(w.opts.Settle/4, 10*time.Millisecond), 100*time.Millisecond)
 }
 
 // Rescan asks for a full rescan soon (it does not wait for it).
@@ -470,7 +486,9 @@ func (w *Watcher) consider(root, path string, wrote bool) {
 		return
 	}
 	now := time.Now()
-	w.items[path] = &item{path: path, root: root, sig: sig, since: now, due: now.Add(w.opts.Settle)}
+	since, _ := lastChange(sig.mtime, time.Time{}, now)
+	w.items[path] = &item{path: path, root: root, sig: sig, looked: now, since: since,
+		due: later(since.Add(w.opts.Settle), now.Add(w.checkInterval()))}
 }
 
 // scanDir watches dir and everything below it, and considers every file.
@@ -615,18 +633,20 @@ func (w *Watcher) checkSettling() {
 	type change struct {
 		it      *item
 		sig     fileSig
+		at      time.Time
 		gone    bool
 		changed bool
 	}
 	changes := make([]change, 0, len(list))
 	for _, d := range list {
+		at := time.Now()
 		fi, err := os.Lstat(d.it.path)
 		if err != nil {
 			changes = append(changes, change{it: d.it, gone: true})
 			continue
 		}
 		s := sigOf(fi)
-		changes = append(changes, change{it: d.it, sig: s, changed: s != d.sig})
+		changes = append(changes, change{it: d.it, sig: s, at: at, changed: s != d.sig})
 	}
 	now = time.Now()
 	w.mu.Lock()
@@ -639,11 +659,12 @@ func (w *Watcher) checkSettling() {
 		switch {
 		case c.gone:
 			delete(w.items, c.it.path)
-		case c.changed:
-			// Still being written: look again soon, to see it stop.
-			c.it.sig, c.it.since, c.it.due = c.sig, now, now.Add(w.checkInterval())
+		case c.changed && !w.quietSince(c.it, c.sig, c.at):
+			// Changed since the last look, and (as far as its mtime tells)
+			// not long enough ago: settle from the change and look again.
+			c.it.due = later(c.it.since.Add(w.opts.Settle), now.Add(w.checkInterval()))
 		case now.Sub(c.it.since) < w.opts.Settle:
-			c.it.due = c.it.since.Add(w.opts.Settle)
+			c.it.looked, c.it.due = c.at, c.it.since.Add(w.opts.Settle)
 		default:
 			c.it.state = ready
 			lane := laneSmall
@@ -778,8 +799,11 @@ func (w *Watcher) route(rel string) string {
 }
 
 func (w *Watcher) logResult(res Result, rel string) {
-	attrs := []any{"file", rel, "issue", res.IssueID, "kind", res.Kind, "bytes", res.Bytes,
+	attrs := []any{"file", rel, "issue", res.IssueID, "kind", res.Kind, "bytes", res.Size,
 		"ms", res.Duration.Milliseconds(), "outcome", string(res.Outcome)}
+	if res.Bytes != 0 && res.Bytes != res.Size {
+		attrs = append(attrs, "stored_bytes", res.Bytes) // a .gz log's text
+	}
 	if res.ID != "" {
 		attrs = append(attrs, "id", res.ID)
 	}
@@ -796,7 +820,14 @@ func (w *Watcher) logResult(res Result, rel string) {
 	case outcomeVanished:
 		w.log.Info("vanished before ingest", "file", rel)
 	case outcomeChanged:
-		w.log.Info("changed while being ingested; will take it again once it settles", "file", rel)
+		attrs := []any{"file", rel, "bytes", res.Size}
+		if res.ID != "" {
+			// Changed between the check and the commit: what was stored
+			// stood at the check; the file as it is now comes next.
+			w.log.Info("stored, then changed; will take it again once it settles", append(attrs, "id", res.ID)...)
+			break
+		}
+		w.log.Info("changed while being ingested; nothing stored; will take it again once it settles", append(attrs, "reason", res.Error)...)
 	}
 }
 

@@ -10,14 +10,17 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 )
 
 func auditCmd() command {
 	return command{
-		name:    "audit",
-		args:    "list|verify",
-		summary: "list the audit log (what was sent to models, what changed) or verify its hash chain",
+		name:     "audit",
+		args:     "list|verify",
+		summary:  "list the audit log (what was sent to models, what changed) or verify its hash chain",
+		settings: []string{"core"},
+		maxArgs:  1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("issue", "", "list: only entries about this issue id")
 			fs.String("since", "", "list: only entries at or after this time (RFC 3339, 'YYYY-MM-DD[ HH:MM:SS]' UTC, or a duration back from now such as 24h)")
@@ -34,13 +37,6 @@ func runAudit(ctx context.Context, inv *invocation) error {
 		return usagef("name a subcommand: list or verify")
 	}
 	sub := inv.args[0]
-	// Flags may also follow the subcommand: audit list --issue X.
-	if err := inv.fs.Parse(inv.args[1:]); err != nil {
-		return usagef("%v", err)
-	}
-	if inv.fs.NArg() > 0 {
-		return usagef("unexpected argument %q", inv.fs.Arg(0))
-	}
 	switch sub {
 	case "list":
 		f, asJSON, err := auditFilter(inv.fs, time.Now())
@@ -145,9 +141,9 @@ func auditVerify(ctx context.Context, inv *invocation) error {
 	}
 	if b := rep.BrokenAt; b != nil {
 		fmt.Fprintf(inv.Stdout, "audit chain BROKEN at entry %s (%s, %s): %s\n", b.ID, b.Timestamp, b.Action, rep.Reason)
-		fmt.Fprintf(inv.Stdout, "%d entries checked, %d legacy (written before the hash chain)\n", rep.Entries, rep.Legacy)
+		fmt.Fprintf(inv.Stdout, "%s checked, %d legacy (written before the hash chain)\n", plural.N(rep.Entries, "entry"), rep.Legacy)
 		return errChainBroken
 	}
-	fmt.Fprintf(inv.Stdout, "audit chain intact: %d entries checked, %d legacy (written before the hash chain)\n", rep.Entries, rep.Legacy)
+	fmt.Fprintf(inv.Stdout, "audit chain intact: %s checked, %d legacy (written before the hash chain)\n", plural.N(rep.Entries, "entry"), rep.Legacy)
 	return nil
 }

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/mcpserver"
@@ -22,9 +26,11 @@ var printClients = []string{"claude-desktop", "claude-code", "vscode", "cursor"}
 
 func serveCmd() command {
 	return command{
-		name:    "serve",
-		args:    "",
-		summary: "run the MCP server: stdio (what desktop clients launch), or streamable HTTP with --http ADDR",
+		name:     "serve",
+		args:     "",
+		summary:  "run the MCP server: stdio (what desktop clients launch), or streamable HTTP with --http ADDR",
+		settings: []string{"core", "limits", "redact", "serve", "watch"},
+		maxArgs:  -1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("print-config", "", "print the configuration snippet for a client ("+strings.Join(printClients, ", ")+") and exit")
 		},
@@ -51,6 +57,9 @@ func runServe(ctx context.Context, inv *invocation) error {
 	if client := flagString(inv.fs, "print-config"); client != "" {
 		return printConfig(inv, client)
 	}
+	if err := checkDirs(sc.WatchDirs); err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, inv.cfg, inv.log)
 	if err != nil {
 		return err
@@ -61,18 +70,21 @@ func runServe(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	if len(sc.WatchDirs) > 0 {
-		opts := watcher.OptionsFromConfig(inv.cfg, sc.WatchDirs)
-		opts.OnIngest = func(r watcher.Result) {
-			if r.Outcome == watcher.OutcomeOK {
-				srv.EvidenceChanged()
-			}
-		}
-		w, err := watcher.New(db, opts, inv.log)
+		w, others, err := startServeWatcher(inv, db, srv)
 		if err != nil {
 			return err
 		}
-		defer w.Close()
-		inv.log.Info("watching", "dirs", strings.Join(sc.WatchDirs, ", "))
+		if w != nil {
+			defer w.Close()
+		}
+		if len(others) > 0 {
+			// Another agent stores what is dropped there: tell this
+			// server's clients when it does.
+			pctx, stop := context.WithCancel(ctx)
+			polled := make(chan struct{})
+			go func() { defer close(polled); notifyOnStamp(pctx, db, srv, stampPoll, inv.log) }()
+			defer func() { stop(); <-polled }()
+		}
 	}
 	if sc.HTTP == "" {
 		inv.log.Info("serving MCP on stdio", "tools", len(srv.ToolNames()), "db", db.Path())
@@ -186,4 +198,73 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// startServeWatcher watches serve's --watch folders, except those another
+// agent already watches: two assistants configured alike each start a
+// server, and the second serves without watching (one warning), rather
+// than not at all. w is nil when no folder is left to watch.
+func startServeWatcher(inv *invocation, db *store.DB, srv *mcpserver.Server) (w *watcher.Watcher, others []string, err error) {
+	dirs := slices.Clone(inv.cfg.Serve.WatchDirs)
+	for len(dirs) > 0 {
+		opts := watcher.OptionsFromConfig(inv.cfg, dirs)
+		opts.OnIngest = func(r watcher.Result) {
+			if r.Outcome == watcher.OutcomeOK {
+				srv.EvidenceChanged()
+			}
+		}
+		w, err = watcher.New(db, opts, inv.log)
+		var locked *watcher.LockedError
+		if !errors.As(err, &locked) {
+			break
+		}
+		n := len(dirs)
+		if dirs = slices.DeleteFunc(dirs, func(d string) bool { return d == locked.Dir }); len(dirs) == n {
+			break // not one of ours: cannot happen, but never loop on it
+		}
+		w, err = nil, nil
+		others = append(others, locked.Dir)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(others) > 0 {
+		inv.log.Warn("serving without watching: another tftsr-mcp agent watches these folders and stores what is dropped there; this server's clients are told when it does",
+			"dirs", strings.Join(others, ", "))
+	}
+	if w != nil {
+		inv.log.Info("watching", "dirs", strings.Join(dirs, ", "))
+	}
+	return w, others, nil
+}
+
+// stampPoll is how often a server whose folders another agent watches
+// looks for rows it did not store.
+const stampPoll = time.Second
+
+// notifyOnStamp tells srv's clients that the resource list changed
+// whenever the store's list stamp moves, until ctx is done.
+func notifyOnStamp(ctx context.Context, db *store.DB, srv *mcpserver.Server, every time.Duration, log *slog.Logger) {
+	last, err := db.ListStamp(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, nerr := db.ListStamp(ctx)
+		switch {
+		case nerr != nil:
+			if ctx.Err() == nil && err == nil {
+				log.Warn("cannot poll for new evidence", "error", nerr) // once per run of errors
+			}
+		case err == nil && n != last:
+			srv.EvidenceChanged()
+		}
+		if err = nerr; err == nil {
+			last = n
+		}
+	}
 }

@@ -13,15 +13,18 @@ import (
 	"time"
 
 	"github.com/tftsr/tftsr-mcp/config"
+	"github.com/tftsr/tftsr-mcp/internal/plural"
 	"github.com/tftsr/tftsr-mcp/store"
 	"github.com/tftsr/tftsr-mcp/watcher"
 )
 
 func watchCmd() command {
 	return command{
-		name:    "watch",
-		args:    "DIR...",
-		summary: "ingest the logs and screenshots dropped into folders, until Ctrl-C (--status: show a running agent)",
+		name:     "watch",
+		args:     "DIR...",
+		summary:  "ingest the logs and screenshots dropped into folders, until Ctrl-C (--status: show a running agent)",
+		settings: []string{"core", "limits", "redact", "watch"},
+		maxArgs:  -1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("issue", "", "issue id or title for files at the top of DIR (default: the inbox-issue setting)")
 			fs.Bool("status", false, "print the status of the agent watching DIR (or of every agent, from the data dir) and exit")
@@ -32,9 +35,11 @@ func watchCmd() command {
 
 func ingestCmd() command {
 	return command{
-		name:    "ingest",
-		args:    "FILE...",
-		summary: "store log and image files once, as the watcher would, leaving them in place",
+		name:     "ingest",
+		args:     "FILE...",
+		summary:  "store log and image files once, as the watcher would, leaving them in place",
+		settings: []string{"core", "limits", "redact", "inbox-issue"},
+		maxArgs:  -1,
 		flags: func(fs *flag.FlagSet) {
 			fs.String("issue", "", "issue id or title to attach to (found, else created; default: the inbox-issue setting)")
 		},
@@ -55,6 +60,9 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	}
 	if len(inv.args) == 0 {
 		return usagef("name at least one folder to watch")
+	}
+	if err := checkDirs(inv.args); err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, inv.cfg, inv.log)
 	if err != nil {
@@ -78,6 +86,21 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	}
 	s := w.Status()
 	inv.log.Info("stopped", "ok", s.OK, "duplicate", s.Duplicate, "failed", s.Failed, "skipped", s.Skipped, "waiting", s.Queued)
+	return nil
+}
+
+// checkDirs refuses a folder that is not there before the store is opened,
+// so that a typo creates no database.
+func checkDirs(dirs []string) error {
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return usagef("%s: no such folder to watch", d)
+		}
+		if !fi.IsDir() {
+			return usagef("%s: not a folder (watch takes folders; ingest stores single files)", d)
+		}
+	}
 	return nil
 }
 
@@ -161,8 +184,8 @@ func writeStatus(w io.Writer, s watcher.Status) {
 		fmt.Fprintf(w, "  in flight:   %s (%s of %s, for %s)\n", f.File, config.FormatSize(f.Done), config.FormatSize(f.Bytes),
 			s.Updated.Sub(f.Started).Round(time.Second))
 	}
-	fmt.Fprintf(w, "files:         %d stored, %d duplicate, %d failed, %d left in place, %d retries\n",
-		s.OK, s.Duplicate, s.Failed, s.Skipped, s.Retried)
+	fmt.Fprintf(w, "files:         %d stored, %d duplicate, %d failed, %d left in place, %s\n",
+		s.OK, s.Duplicate, s.Failed, s.Skipped, plural.N(s.Retried, "retry"))
 	if s.LastError != nil {
 		fmt.Fprintf(w, "last error:    %s %s: %s\n", s.LastError.Time.Local().Format(time.DateTime), s.LastError.File, s.LastError.Error)
 	}

@@ -23,8 +23,9 @@ const APPLY = [
   'server-sse-multiple-streams', 'dns-rebinding-protection',
 ];
 // Scenarios that call fixtures of the reference server (tools test_*,
-// resources test://..., prompts test_*) or features this server does not
-// declare (completions, subscriptions): not run. CONFORMANCE.md says why.
+// resources test://..., prompts test_*, completions of those prompts) or
+// features this server does not declare (subscriptions): not run.
+// CONFORMANCE.md says why.
 const NOT_APPLY = [
   'completion-complete', 'tools-call-simple-text', 'tools-call-image', 'tools-call-audio',
   'tools-call-embedded-resource', 'tools-call-mixed-content', 'tools-call-with-logging', 'tools-call-error',

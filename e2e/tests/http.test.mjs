@@ -127,6 +127,18 @@ describe('http', () => {
     await Promise.all([a.client.ping(), b.client.ping()]);
   });
 
+  it('no session id where one is needed: 400; a batch: a JSON-RPC error saying so', async () => {
+    const ping = { jsonrpc: '2.0', id: 2, method: 'ping' };
+    const none = await post(srv.url, { ...auth(), 'MCP-Protocol-Version': '2025-11-25' }, ping);
+    assert.equal(none.status, 400, await none.text());
+    const batch = Array.from({ length: 10000 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'ping' }));
+    const res = await post(srv.url, auth(), batch);
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error.code, -32600);
+    assert.match(body.error.message, /batches are not supported/);
+  });
+
   it('a terminated or never-issued session id: 404', async () => {
     // Spec (basic/transports, session management): after a session ends the
     // server MUST answer requests carrying its id with 404 Not Found.

@@ -212,8 +212,8 @@ export function textOf(res) {
 }
 
 // contentDigest is what the audit log records for a result: SHA-256 over
-// each content block's text (text blocks) or base64 data (image blocks),
-// concatenated in order.
+// each content block's text (text blocks), base64 data (image blocks) or
+// URI then name (resource links), concatenated in order.
 export function contentDigest(res) {
   const h = crypto.createHash('sha256');
   let bytes = 0;
@@ -221,6 +221,7 @@ export function contentDigest(res) {
     let b = '';
     if (c.type === 'text') b = c.text;
     else if (c.type === 'image') b = c.data;
+    else if (c.type === 'resource_link') b = c.uri + c.name;
     bytes += Buffer.byteLength(b);
     h.update(b);
   }

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// TestDebugGroups prints, for LOGPATTERN_DEBUG=NAME (a corpus name such as
+// TestMiner_DebugGroups prints, for LOGPATTERN_DEBUG=NAME (a corpus name such as
 // Linux), the events split over several patterns and the patterns that
 // merge several events: where grouping accuracy is lost.
-func TestDebugGroups(t *testing.T) {
+func TestMiner_DebugGroups(t *testing.T) {
 	name := os.Getenv("LOGPATTERN_DEBUG")
 	if name == "" {
 		t.Skip("set LOGPATTERN_DEBUG")

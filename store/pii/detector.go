@@ -130,6 +130,8 @@ type cand struct {
 func (d *Detector) find(text []byte) []cand {
 	s := scanner{d: d, t: text, out: make([]cand, 0, len(text)/128)}
 	s.scan()
+	s.scanVendors()
+	s.seams()
 	s.propagate()
 	return resolve(s.out)
 }

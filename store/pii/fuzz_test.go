@@ -2,7 +2,10 @@ package pii
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/tftsr/tftsr-mcp/store/pii/piitest"
 )
 
 // FuzzRedact checks the invariants every caller relies on: no panic, spans
@@ -14,6 +17,21 @@ func FuzzRedact(f *testing.F) {
 		if i%7 == 0 {
 			f.Add([]byte(l.Text))
 		}
+	}
+	// The rule paths of issue 10: vendor tokens, shapes, generic values,
+	// seams, IBANs.
+	for i, p := range piitest.Planted(1) {
+		if i%6 == 0 {
+			f.Add([]byte(p.Line))
+		}
+	}
+	for _, s := range []string{
+		"api_token,password\nx,\"y\"\"z\"\n,,\n", "a,b\n\"", "2024-01-01T00:00:00Z stdout P a\n2024-01-01T00:00:00Z stdout F b",
+		"2024-01-01T00:00:00Z stdout P password=ab\n", strings.Repeat("k", 80) + "\nrest", "token    hvs.x\n  ",
+		"kind: Secret\ndata:\n  a: b\n", "data:\n  x:", "<wsse:Password Type=\"", `{"name":"Cookie","value":"a=b"}`,
+		`""api_key"":""`, "GB82 WEST 1234 5698 7654 3", "sk_live_", "SK", "Q~", "~", ":AA", "/bot1:", "mysql -p", "curl -u a:",
+	} {
+		f.Add([]byte(s))
 	}
 	for _, s := range []string{
 		"", "\xff\xfe\x00", "password=", "-----BEGIN RSA PRIVATE KEY-----", "eyJ", "eyJaaaaaaaaaa.eyJbbbbbbbbbb.",

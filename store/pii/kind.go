@@ -1,6 +1,9 @@
 package pii
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Kind names what a span holds. The values are stable lowercase names: they
 // are stored in the pii_type column and used in pseudonyms, so never rename
@@ -27,7 +30,12 @@ const (
 	KindSecret             Kind = "secret"               // value of secret=, token=, client_secret= ...
 	KindSessionID          Kind = "session_id"           // JSESSIONID=, PHPSESSID=, sessionid= ...
 	KindCookie             Kind = "cookie"               // other Cookie:/Set-Cookie: values
+	KindK8sSecret          Kind = "k8s_secret"           // values of a Kubernetes Secret's data: block
 )
+
+// Vendor-token kinds are not constants: each rule of the vendor table
+// (vendor.go) names its kind, by default "<vendor>_token" ("stripe_token",
+// "openai_token", "vault_token", ...). [Kinds] lists them all.
 
 // Personal-data kinds.
 const (
@@ -40,27 +48,47 @@ const (
 	KindIPv4        Kind = "ipv4"
 	KindHostname    Kind = "hostname"
 	KindUsername    Kind = "username"
+	KindIBAN        Kind = "iban"
 )
 
 // kindOrder breaks ties between spans of equal extent: the more specific
 // kind comes first, so "token=ghp_..." is a github_token, not a generic
 // secret.
+// Vendor kinds are inserted after KindSlackToken, when the rule table is
+// loaded at init.
 var kindOrder = []Kind{
 	KindPrivateKey, KindJWT, KindAWSAccessKeyID, KindAWSSecretKey, KindGCPAPIKey,
 	KindAzureKey, KindGitHubToken, KindGitLabToken, KindSlackToken,
-	KindConnectionString, KindURLWithCredentials, KindBearerToken, KindAPIKey,
+	KindK8sSecret, KindConnectionString, KindURLWithCredentials, KindBearerToken, KindAPIKey,
 	KindPassword, KindSecret, KindSessionID, KindCookie,
-	KindEmail, KindCreditCard, KindSSN, KindPhoneNumber, KindMACAddress,
+	KindEmail, KindCreditCard, KindIBAN, KindSSN, KindPhoneNumber, KindMACAddress,
 	KindIPv6, KindIPv4, KindHostname, KindUsername,
 }
 
-var kindRank = func() map[Kind]int {
+// fixedKinds is kindOrder without the vendor kinds.
+var fixedKinds = append([]Kind(nil), kindOrder...)
+
+var kindRank = rankKinds()
+
+func rankKinds() map[Kind]int {
 	m := make(map[Kind]int, len(kindOrder))
 	for i, k := range kindOrder {
 		m[k] = i
 	}
 	return m
-}()
+}
+
+// registerKind adds a vendor secret kind, if new, and returns it. It only
+// runs at init, before any Detector exists.
+func registerKind(k Kind) Kind {
+	if _, ok := kindRank[k]; ok {
+		return k
+	}
+	at := kindRank[KindK8sSecret]
+	kindOrder = slices.Insert(kindOrder, at, k)
+	kindRank = rankKinds()
+	return k
+}
 
 // Kinds returns every kind the detector reports, most specific first.
 func Kinds() []Kind {

@@ -21,6 +21,7 @@ const (
 	kcAuthorization
 	kcUser
 	kcHost
+	kcGeneric // a key-like name: the value is reported when it looks random
 )
 
 // normKey lowercases key and drops everything but letters and digits, so
@@ -144,6 +145,45 @@ func classifyKey(key []byte) keyClass {
 	return kcNone
 }
 
+// classifyKeyAt is classifyKey, and kcGeneric for a key-like name whose
+// value at v (after blanks and quotes) is long enough to look random: the
+// check of the name is left for the values that can be generic secrets.
+func classifyKeyAt(key, t []byte, v int) keyClass {
+	cls := classifyKey(key)
+	if cls == kcNone && longRunAt(t, v) && isGenericKey(normKey(key, new([64]byte))) {
+		return kcGeneric
+	}
+	return cls
+}
+
+// classifyKeyAny is classifyKey with kcGeneric for any key-like name.
+func classifyKeyAny(key []byte) keyClass {
+	cls := classifyKey(key)
+	if cls == kcNone && isGenericKey(normKey(key, new([64]byte))) {
+		return kcGeneric
+	}
+	return cls
+}
+
+// longRunAt reports whether 16 token bytes follow v, after up to 8 blanks,
+// quotes, backslashes and '=', '>' or ':'.
+func longRunAt(t []byte, v int) bool {
+	for k := 0; k < 8 && v < len(t); k++ {
+		switch t[v] {
+		case ' ', '\t', '"', '\'', '\\', '=', '>', ':', '`':
+			v++
+			continue
+		}
+		break
+	}
+	for j := v; j < v+16; j++ {
+		if j >= len(t) || ctab[t[j]]&(cB64URL|cB64Std) == 0 && t[j] != '.' && t[j] != '~' && t[j] != '%' {
+			return false
+		}
+	}
+	return true
+}
+
 // kv looks at the separator t[i] ('=' or ':') and, when the key before it
 // names a secret or personal value, reports the value. It returns where
 // scanning may resume (past the value), or i.
@@ -183,6 +223,8 @@ func (s *scanner) kv(i int) int {
 		quoted = true
 		if k > 0 && t[k-1] == '\\' {
 			k--
+		} else if k > 0 && t[k-1] == '"' {
+			k-- // CSV-quoted JSON: ""key"":""value""
 		}
 	}
 	ke := k
@@ -193,7 +235,10 @@ func (s *scanner) kv(i int) int {
 	if ks == ke || !isAlpha(t[ke-1]) || (ks > 0 && ctab[t[ks-1]]&cKey != 0) {
 		return i
 	}
-	cls := classifyKey(t[ks:ke])
+	cls := classifyKeyAt(t[ks:ke], t, v)
+	if quoted && sep == ':' && ke-ks == 5 && bytes.EqualFold(t[ks:ke], []byte("value")) {
+		cls = harName(t, ks)
+	}
 	if cls == kcNone && ks > 1 && t[ks-1] == ' ' && sep == ':' {
 		// Two-word keys of Windows event logs: "Account Name: jdoe".
 		b := ks - 1
@@ -203,6 +248,11 @@ func (s *scanner) kv(i int) int {
 		switch string(lowerBuf(new([32]byte), t[b:ke])) {
 		case "account name", "user name", "logon name", "login name":
 			cls, ks = kcUser, b
+		}
+	}
+	if (cls == kcNone || cls == kcGeneric) && sep == ':' && !quoted {
+		if e := s.k8sData(ks, ke, v); e > ke {
+			return e
 		}
 	}
 	if cls == kcNone {
@@ -243,6 +293,9 @@ func (s *scanner) value(cls keyClass, ks, ke, v int, sep byte) int {
 	}
 	switch cls {
 	case kcCookie:
+		if e := s.bareCookie(v); e > 0 {
+			return e
+		}
 		if sep != ':' {
 			return -1
 		}
@@ -316,6 +369,11 @@ func (s *scanner) value(cls keyClass, ks, ke, v int, sep byte) int {
 			return -1
 		}
 		kind = KindHostname
+	case kcGeneric:
+		if !looksRandom(val) {
+			return -1
+		}
+		kind = KindSecret
 	}
 	s.add(kind, vs, ve)
 	if kind == KindPassword && sep == '=' {
@@ -339,6 +397,14 @@ func valueBounds(t []byte, v int, cls keyClass) (int, int, bool) {
 		esc = true
 		v++
 		q = t[v]
+	}
+	if q == '"' && v+2 < n && t[v+1] == '"' && t[v+2] != '"' && ctab[t[v+2]]&cValStop == 0 {
+		// CSV-quoted JSON: ""value"" ends at the next "".
+		vs := v + 2
+		if e := bytes.Index(t[vs:min(n, vs+4096)], []byte(`""`)); e > 0 && bytes.IndexByte(t[vs:vs+e], '\n') < 0 {
+			return vs, vs + e, true
+		}
+		return v, v, false
 	}
 	if q == '"' || q == '\'' || q == '`' {
 		vs := v + 1
@@ -496,6 +562,9 @@ func validHostValue(v []byte) bool {
 func (s *scanner) cookie(v int) int {
 	t := s.t
 	n := len(t)
+	if v < n && t[v] == '"' {
+		v++ // a HAR value: "value": "a=b; c=d"
+	}
 	j := v
 	for j < n {
 		for j < n && t[j] == ' ' {
@@ -583,7 +652,7 @@ func (s *scanner) authorization(v int) int {
 	if k == j || k >= n || t[k] == '\n' {
 		// No scheme: the whole value is the token.
 		e := tokenEnd(t, v, q)
-		if e-v >= 8 {
+		if e-v >= 8 && !placeholder(t[v:e]) {
 			s.add(KindAPIKey, v, e)
 			s.tokenAt(v)
 			return e
@@ -765,15 +834,32 @@ func (s *scanner) xml(i int) {
 	t := s.t
 	ke := i
 	ks := ke
-	for ks > 0 && ke-ks < 64 && (ctab[t[ks-1]]&cKey != 0 || t[ks-1] == ':') {
-		ks--
+	if i > 0 && (t[i-1] == '"' || t[i-1] == '\'') {
+		// <wsse:Password Type="...#PasswordText">: the tag name is after
+		// the '<' that opens this tag.
+		lt := bytes.LastIndexByte(t[max(0, i-256):i], '<')
+		if lt < 0 {
+			return
+		}
+		ks = max(0, i-256) + lt + 1
+		ke = ks
+		for ke < i && (ctab[t[ke]]&cKey != 0 || t[ke] == ':') {
+			ke++
+		}
+		if ke == ks || t[ke] != ' ' {
+			return
+		}
+	} else {
+		for ks > 0 && ke-ks < 64 && (ctab[t[ks-1]]&cKey != 0 || t[ks-1] == ':') {
+			ks--
+		}
+		if ks == ke || ks == 0 || t[ks-1] != '<' {
+			return
+		}
 	}
-	if ks == ke || ks == 0 || t[ks-1] != '<' {
-		return
-	}
-	cls := classifyKey(t[ks:ke])
+	cls := classifyKeyAt(t[ks:ke], t, i+1)
 	switch cls {
-	case kcNone, kcCookie, kcAuthorization:
+	case kcNone, kcAuthorization:
 		return
 	}
 	vs := i + 1
@@ -804,12 +890,68 @@ func (s *scanner) flag(i int) {
 	for ke < len(t) && ke-ks < 64 && (isAlnum(t[ke]) || t[ke] == '-' || t[ke] == '_') {
 		ke++
 	}
-	if ke >= len(t) || t[ke] != ' ' || ke+1 >= len(t) || t[ke+1] == '-' {
+	if ke >= len(t) || t[ke] != ' ' || ke+1 >= len(t) {
 		return
 	}
-	switch cls := classifyKey(t[ks:ke]); cls {
-	case kcNone, kcCookie, kcAuthorization, kcSession:
+	if t[ke+1] == '-' && !looksRandom(t[ke+1:tokenEnd(t, ke+1, 0)]) {
+		return // the next flag, not a value
+	}
+	if bytes.EqualFold(t[ks:ke], []byte("user")) && s.userColonPassword(ke+1) {
+		return // curl --user name:password
+	}
+	switch cls := classifyKeyAt(t[ks:ke], t, ke+1); cls {
+	case kcNone, kcAuthorization, kcSession:
 	default:
 		s.value(cls, ks, ke, ke+1, ' ')
 	}
+}
+
+// bareCookie reports a cookie value that is one token rather than
+// name=value pairs ("cookie": "Zk39..."), and returns its end, or -1.
+func (s *scanner) bareCookie(v int) int {
+	t := s.t
+	q := byte(0)
+	if t[v] == '\\' && v+1 < len(t) && t[v+1] == '"' {
+		v++ // JSON inside JSON: \"value\"
+	}
+	if t[v] == '"' || t[v] == '\'' {
+		q = t[v]
+		v++
+	}
+	e := tokenEnd(t, v, q)
+	if e > v && t[e-1] == '\\' {
+		e--
+	}
+	if e-v < 8 || bytes.IndexByte(t[v:e], '=') >= 0 || placeholder(t[v:e]) {
+		return -1
+	}
+	s.add(KindCookie, v, e)
+	return e
+}
+
+// userColonPassword reports the password of "name:password" at v (curl -u,
+// curl --user) and returns whether there was one.
+func (s *scanner) userColonPassword(v int) bool {
+	t := s.t
+	q := byte(0)
+	if v < len(t) && (t[v] == '"' || t[v] == '\'') {
+		q = t[v]
+		v++
+	}
+	e := v
+	for e < len(t) && t[e] != '\n' && (q != 0 && t[e] != q || q == 0 && t[e] > ' ') {
+		e++
+	}
+	if isPseudonym(t[v:e]) {
+		return true // redacted already
+	}
+	c := bytes.IndexByte(t[v:e], ':')
+	if c <= 0 || c == e-v-1 || placeholder(t[v+c+1:e]) {
+		return false
+	}
+	if validUser(t[v:v+c], false) {
+		s.add(KindUsername, v, v+c)
+	}
+	s.add(KindPassword, v+c+1, e)
+	return true
 }

@@ -96,10 +96,14 @@ func TestDetector_LabelledSet(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-22s %6s %5s %5s %9s %9s %7s\n", "kind", "TP", "FP", "FN", "precision", "recall", "target")
 	var failed []string
-	for _, k := range kindOrder {
+	// Every fixed kind must have labels; a vendor kind is scored when it
+	// has labels or findings.
+	for _, k := range Kinds() {
 		s := scores[k]
 		if s == nil {
-			failed = append(failed, string(k)+": no labels")
+			if slices.Contains(fixedKinds, k) {
+				failed = append(failed, string(k)+": no labels")
+			}
 			continue
 		}
 		prec, rec := ratio(s.tp, s.tp+s.fp), ratio(s.tp, s.tp+s.fn)

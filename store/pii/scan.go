@@ -72,6 +72,16 @@ type scanner struct {
 	// pemMarker was last searched for up to pemSearched without success.
 	pemMarker   []byte
 	pemSearched int
+	// Vendor rules: the line of the last keyword hit (vLE == 0: none yet),
+	// and per rule the line it last ran on in region mode.
+	vLS, vLE int
+	vLineOf  []int
+	// vAnchLine[r] is the line rule r last ran anchored on, vAnchRuns[r]
+	// how often.
+	vAnchLine []int
+	vAnchRuns []uint8
+	// csv is the CSV header line in force, if any.
+	csv *csvHeader
 }
 
 func (s *scanner) add(k Kind, start, end int) {
@@ -99,6 +109,8 @@ func (s *scanner) scan() {
 		if lineStart {
 			lineStart = false
 			s.syslogHost(i)
+			s.csvLine(i)
+			s.cliRow(i)
 		}
 		cl := ctab[c]
 		if cl&(cDigit|cUpper|cLower) != 0 {
@@ -123,6 +135,9 @@ func (s *scanner) scan() {
 				continue
 			}
 			e := s.tokenAt(i)
+			if cl&cUpper != 0 && i+3 < n && isDigit(t[i+2]) {
+				e = max(e, s.iban(i))
+			}
 			switch c {
 			case 'h':
 				e = max(e, s.slackHook(i))
@@ -160,7 +175,14 @@ func (s *scanner) scan() {
 			if j := s.kv(i); j > i {
 				i = j - 1
 			}
+		case '~':
+			if i > 0 && vendors.hasShort(t[i-1], c) {
+				s.vendorShort(i - 1) // Azure AD client secrets: ...8Q~...
+			}
 		case ':':
+			if i+1 < n && vendors.hasShort(c, t[i+1]) {
+				s.vendorShort(i)
+			}
 			if i+2 < n && t[i+1] == '/' && t[i+2] == '/' {
 				s.url(i)
 				continue
@@ -206,12 +228,16 @@ func wordEnd(t []byte, i int) int {
 }
 
 // tokenAt reports a secret with a fixed shape (JWT, AWS, GCP, GitHub,
-// GitLab, Slack) starting at i and returns its end, or -1. Key-value rules
+// GitLab, Slack, and the vendor rules with short keywords) starting at i
+// and returns its end, or -1. Key-value rules
 // call it on their values too, so "token=ghp_..." is reported as the more
 // specific github_token.
 func (s *scanner) tokenAt(i int) int {
 	if i >= len(s.t) {
 		return -1
+	}
+	if i+1 < len(s.t) && vendors.hasShort(s.t[i], s.t[i+1]) {
+		s.vendorShort(i)
 	}
 	switch s.t[i] {
 	case 'e':

@@ -31,8 +31,8 @@ func (s *scanner) userWord(i int) {
 	if hasPrefixFold(t, vs, "name") {
 		vs += 4
 	}
-	if t[vs] != ' ' {
-		return
+	if vs >= len(t) || t[vs] != ' ' {
+		return // "username" at the end of the text
 	}
 	vs++
 	q := byte(0)
@@ -171,13 +171,24 @@ func (s *scanner) mysqlUser(i int) {
 // cmdLineFlags are commands whose -u/-U and -p flags take a user name and
 // a password. Other commands use these letters for anything ("git push -u
 // origin"), so only these count.
-var cmdLineFlags = []string{"docker login", "podman login", "mysql ", "mysqldump ", "psql ", "pg_dump ", "mongo ", "mongosh "}
+var cmdLineFlags = []string{"docker login", "podman login", "mysql ", "mysqldump ", "mysqladmin ", "mariadb ", "psql ", "pg_dump ", "mongo ", "mongosh ", "sshpass ", "smbclient ", "redis-cli "}
+
+// gluedPassword are commands whose -p takes the password glued to it
+// (mysql -pSECRET).
+var gluedPassword = []string{"mysql ", "mysqldump ", "mysqladmin ", "mariadb "}
 
 // shortFlag handles " -u X", " -U X" and " -p X" at i (t[i] is '-') on a
 // command line of one of cmdLineFlags.
 func (s *scanner) shortFlag(i int) {
 	t := s.t
+	if i+3 < len(t) && t[i+1] == 'p' && t[i+2] > ' ' && t[i+2] != '-' {
+		s.gluedFlag(i)
+		return
+	}
 	if i+3 >= len(t) || t[i+2] != ' ' || t[i+3] == '-' {
+		return
+	}
+	if t[i+1] == 'u' && curlLine(t, i) && s.userColonPassword(i+3) {
 		return
 	}
 	f := t[i+1]
@@ -201,6 +212,15 @@ func (s *scanner) shortFlag(i int) {
 	}
 	vs := i + 3
 	if f == 'p' {
+		if t[vs] == '\'' || t[vs] == '"' {
+			// sshpass -p 'pw': the quoted value, blanks and all.
+			if e := bytes.IndexByte(t[vs+1:min(len(t), vs+257)], t[vs]); e > 0 {
+				if !placeholder(t[vs+1 : vs+1+e]) {
+					s.add(KindPassword, vs+1, vs+1+e)
+				}
+			}
+			return
+		}
 		ve := tokenEnd(t, vs, 0)
 		if ve > vs && !placeholder(t[vs:ve]) {
 			s.add(KindPassword, vs, ve)
@@ -375,4 +395,45 @@ func pathStart(t []byte, i int) bool {
 		j--
 	}
 	return j >= 2 && t[j] == '/' && t[j-1] == '/' && t[j-2] == ':'
+}
+
+// gluedFlag handles "-pSECRET" (t[i] is '-') on a mysql-family command
+// line, where the password is glued to the flag.
+func (s *scanner) gluedFlag(i int) {
+	t := s.t
+	ls := max(0, i-256)
+	if nl := bytes.LastIndexByte(t[ls:i], '\n'); nl >= 0 {
+		ls += nl + 1
+	}
+	ok := false
+	for _, c := range gluedPassword {
+		if bytes.Contains(t[ls:i], []byte(c)) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return
+	}
+	vs := i + 2
+	if t[vs] == '\'' || t[vs] == '"' {
+		if e := bytes.IndexByte(t[vs+1:min(len(t), vs+257)], t[vs]); e > 0 && !placeholder(t[vs+1:vs+1+e]) {
+			s.add(KindPassword, vs+1, vs+1+e)
+		}
+		return
+	}
+	ve := tokenEnd(t, vs, 0)
+	if ve > vs && !placeholder(t[vs:ve]) {
+		s.add(KindPassword, vs, ve)
+	}
+}
+
+// curlLine reports whether the line holding i runs curl before i, whose -u
+// takes name:password.
+func curlLine(t []byte, i int) bool {
+	ls := max(0, i-512)
+	if nl := bytes.LastIndexByte(t[ls:i], '\n'); nl >= 0 {
+		ls += nl + 1
+	}
+	return bytes.Contains(t[ls:i], []byte("curl "))
 }

@@ -250,8 +250,21 @@ def phone():
 MARK = re.compile(r"⟦([a-z_0-9]+)\|(.*?)⟧", re.S)
 
 
+# Vendor tokens that a generic key-value label was written for: the vendor
+# rule table (rules/*.toml) names them more precisely.
+VENDOR_PREFIXES = {"sk_live_": "stripe_token", "hvs.": "vault_token", "npm_": "npm_token"}
+
+
+def relabel(kind, value):
+    if kind in ("api_key", "secret", "password"):
+        for p, k in VENDOR_PREFIXES.items():
+            if value.startswith(p):
+                return k
+    return kind
+
+
 def line(tpl, group):
-    spans = [{"kind": m.group(1), "value": m.group(2)} for m in MARK.finditer(tpl)]
+    spans = [{"kind": relabel(m.group(1), m.group(2)), "value": m.group(2)} for m in MARK.finditer(tpl)]
     text = MARK.sub(lambda m: m.group(2), tpl)
     return {"text": text, "spans": spans, "src": "crafted/" + group}
 
@@ -802,6 +815,46 @@ HAND = [
 
 for t in HAND:
     OUT.append(line(t, "handwritten"))
+
+# ---- issue 10: IBANs and Kubernetes Secret data --------------------------
+# Own generator, so that the lines above stay as they were.
+R2 = random.Random(10)
+IBAN_LEN = {"DE": 22, "GB": 22, "FR": 27, "NL": 18, "ES": 24, "IT": 27, "CH": 21, "BE": 16, "AT": 20, "PL": 28}
+
+
+def iban(spaced):
+    cc = R2.choice(sorted(IBAN_LEN))
+    n = IBAN_LEN[cc] - 4
+    if cc in ("GB", "NL"):
+        bban = "".join(R2.choice(string.ascii_uppercase) for _ in range(4)) + "".join(R2.choice(string.digits) for _ in range(n - 4))
+    else:
+        bban = "".join(R2.choice(string.digits) for _ in range(n))
+    num = "".join(str(int(c, 36)) for c in bban + cc + "00")
+    v = cc + "%02d" % (98 - int(num) % 97) + bban
+    if spaced:
+        v = " ".join(v[i:i + 4] for i in range(0, len(v), 4))
+    return v
+
+
+for k in range(40):
+    v = iban(k % 2 == 1)
+    tpl = R2.choice([
+        "payout queued to ⟦iban|{v}⟧ amount=120.00 EUR",
+        "{t} INFO sepa: mandate created iban=⟦iban|{v}⟧ bic=DEUTDEFF",
+        '{{"event":"refund","iban":"⟦iban|{v}⟧","status":"ok"}}',
+        "Beneficiary account: ⟦iban|{v}⟧ (verified)",
+    ])
+    OUT.append(line(tpl.format(v=v, t="2024-03-0%dT10:00:00Z" % (k % 9 + 1)), "iban"))
+for k in range(30):
+    b = base64.b64encode(("".join(R2.choice(ALNUM) for _ in range(R2.randint(12, 30)))).encode()).decode()
+    name = R2.choice(["config.json", "token.txt", "dbpass", "webhook-url", "ca-seed"])
+    OUT.append(line("kubectl get secret app -o yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  %s: ⟦k8s_secret|%s⟧\n" % (name, b), "k8s_secret"))
+# IBAN traps: right shape, wrong check digits or unknown country.
+for k in range(10):
+    v = iban(False)
+    bad = v[:2] + "%02d" % ((int(v[2:4]) + 1) % 100) + v[4:]
+    OUT.append(line("order ref " + bad + " not an account", "iban_trap"))
+OUT.append(line("part number ZZ12345678901234567 shipped", "iban_trap"))
 
 for row in OUT:
     print(json.dumps(row, ensure_ascii=False))
