@@ -14,6 +14,7 @@ func patternsCmd() command {
 	return command{
 		name:    "patterns",
 		args:    "FILE",
+		maxArgs: 1,
 		summary: "print LINE_NUMBER<TAB>PATTERN_ID<TAB>TEMPLATE for every line of FILE (the ingest's pattern miner)",
 		run: func(ctx context.Context, inv *invocation) error {
 			if len(inv.args) != 1 {
