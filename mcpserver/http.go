@@ -33,6 +33,9 @@ type HTTPOptions struct {
 	// LoopbackHost refuses a Host header that is not a loopback name: a
 	// browser page on a name rebound to 127.0.0.1 sends its own name.
 	LoopbackHost bool
+	// UI, if set, is served at / (the browser, package webui); it does
+	// its own checks.
+	UI http.Handler
 }
 
 // Endpoint is the MCP endpoint's path.
@@ -60,6 +63,9 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle(Endpoint, s.guard(o, mcpHTTP))
+	if o.UI != nil {
+		mux.Handle("/", o.UI)
+	}
 	return mux
 }
 

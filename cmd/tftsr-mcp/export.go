@@ -13,6 +13,7 @@ func exportCmd() command {
 	return command{
 		name:    "export",
 		args:    "LOG_ID FILE",
+		maxArgs: 2,
 		summary: "write a log's original file (the PDF, DOCX, XLSX or capture its text came from; else its text) to FILE, or - for stdout",
 		run:     runExport,
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/mcpserver"
+	"github.com/tftsr/tftsr-mcp/mcpserver/webui"
 	"github.com/tftsr/tftsr-mcp/store"
 	"github.com/tftsr/tftsr-mcp/watcher"
 )
@@ -99,6 +100,8 @@ func runServe(ctx context.Context, inv *invocation) error {
 		}
 		ho.Token = tok
 		inv.log.Info("bearer token required", "from", src)
+		// The browser logs in with the token, so it needs one.
+		ho.UI = webui.New(db, srv, webui.Options{HTTP: ho, ReadOnly: sc.ReadOnly}, inv.log)
 	} else {
 		inv.log.Warn("INSECURE: --insecure-no-auth: any local process can call this server without a token; use it for test suites only")
 	}
@@ -109,7 +112,7 @@ func runServe(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	inv.log.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+mcpserver.Endpoint, "tools", len(srv.ToolNames()))
+	inv.log.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+mcpserver.Endpoint, "tools", len(srv.ToolNames()), "browser", ho.UI != nil)
 	return mcpserver.ServeHTTP(ctx, ln, srv.HTTPHandler(ho), ho, inv.log)
 }
 
