@@ -37,9 +37,10 @@ import (
 
 // Env names of the ingest helper process.
 const (
-	ingestHelperDir  = "TFTSR_BENCH_INGEST_DIR"  // data dir the child ingests into
-	ingestHelperFile = "TFTSR_BENCH_INGEST_FILE" // log the child ingests
-	ingestHelperProf = "TFTSR_BENCH_INGEST_PROF" // optional: CPU profile of the child
+	ingestHelperDir   = "TFTSR_BENCH_INGEST_DIR"   // data dir the child ingests into
+	ingestHelperFile  = "TFTSR_BENCH_INGEST_FILE"  // log the child ingests
+	ingestHelperProf  = "TFTSR_BENCH_INGEST_PROF"  // optional: CPU profile of the child
+	ingestHelperFacts = "TFTSR_BENCH_INGEST_FACTS" // optional: the facts the child computes ("index,time,patterns")
 )
 
 // benchLogBytes is the size of the large log: TFTSR_BENCH_LOG_MB MiB.
@@ -170,6 +171,9 @@ func TestHelperIngest(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = dir
 	cfg.BusyTimeout = 30 * time.Second
+	if on, ok := os.LookupEnv(ingestHelperFacts); ok { // BenchmarkIngestFacts
+		defer store.IngestHookFacts(strings.Contains(on, "index"), strings.Contains(on, "time"), strings.Contains(on, "patterns"))()
+	}
 	db, err := store.Open(ctx, cfg, nil)
 	if err != nil {
 		t.Fatalf("child open: %v", err)
@@ -188,7 +192,7 @@ func TestHelperIngest(t *testing.T) {
 // ingestInChild runs TestHelperIngest on path into a new data dir and
 // returns what UploadLogFile cost (wall and CPU time; the peak RSS is the
 // child's) and the data dir.
-func ingestInChild(b *testing.B, path string, want int64) (c cmdCost, dir string) {
+func ingestInChild(b *testing.B, path string, want int64, env ...string) (c cmdCost, dir string) {
 	b.Helper()
 	dir = b.TempDir()
 	args := []string{"-test.run=^TestHelperIngest$", "-test.count=1"}
@@ -196,7 +200,7 @@ func ingestInChild(b *testing.B, path string, want int64) (c cmdCost, dir string
 		args = append(args, "-test.cpuprofile="+prof)
 	}
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), ingestHelperDir+"="+dir, ingestHelperFile+"="+path)
+	cmd.Env = append(append(os.Environ(), ingestHelperDir+"="+dir, ingestHelperFile+"="+path), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -543,7 +547,7 @@ func BenchmarkStoreSize(b *testing.B) {
 			}
 			var growth int64
 			var tables []store.TableSize
-			var members, chunks, values int64
+			var members, chunks, values, facts, chunkFacts int64
 			for b.Loop() {
 				cfg := testConfig(b)
 				db := MustOpenDBConfig(b, cfg)
@@ -579,6 +583,8 @@ func BenchmarkStoreSize(b *testing.B) {
 					{&chunks, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_chunks`},
 					{&members, `SELECT coalesce(sum(length(content_compressed)), 0) FROM log_files`},
 					{&values, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_pii`},
+					{&facts, `SELECT coalesce(sum(length(data)), 0) FROM tftsrmcp_log_facts`},
+					{&chunkFacts, `SELECT coalesce(sum(length(levels) + coalesce(length(times), 0) + coalesce(length(grams), 0)), 0) FROM tftsrmcp_log_chunk_facts`},
 				} {
 					if *q.dst, err = store.LogHookCount(ctx, db, q.query); err != nil {
 						b.Fatal(err)
@@ -596,7 +602,7 @@ func BenchmarkStoreSize(b *testing.B) {
 			b.ReportMetric(ratio, "growth/gzip6")
 			b.Logf("%s: %d files, %d bytes raw; gzip -6 %d bytes; the store grew %d bytes: %.3fx gzip -6 (target <= 1.25: %s)",
 				c.name, len(c.files), raw, gzSum, growth, ratio, verdict(ratio <= 1.25))
-			b.Logf("  blobs: zstd chunks %d, gzip members %d, PII values %d", chunks, members, values)
+			b.Logf("  blobs: zstd chunks %d, gzip members %d, PII values %d, log facts %d, chunk facts %d", chunks, members, values, facts, chunkFacts)
 			for _, t := range tables {
 				b.Logf("  %-40s %10d bytes %6.3fx gzip -6", t.Name, t.Bytes, float64(t.Bytes)/float64(gzSum))
 			}

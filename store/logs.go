@@ -40,6 +40,10 @@ import (
 //     (the store stays about the size of gzip -6 of its logs); the app
 //     reads such a row from file_path, as it does for its own rows.
 //
+// Beside the text, ingest stores what it learnt of each chunk and log
+// (times, a chunk index for search, level counts, mined patterns) in
+// tftsrmcp_log_chunk_facts and tftsrmcp_log_facts: see logs_facts.go.
+//
 // Why zstd for chunks, not gzip (measured on 64 MiB of generated loghub
 // text, 1 MiB chunks, one core; BenchmarkLogs_Codecs prints it):
 // klauspost zstd "better" (~level 7) compresses at ~130 MB/s and

@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/tftsr/tftsr-mcp/store/chunkindex"
 )
 
 // Ingest.
@@ -29,8 +31,9 @@ import (
 // An upload streams through a pipeline and never holds the whole log:
 //
 //	reader (read, SHA-256, CRC-32, cut at line ends)
-//	  -> GOMAXPROCS workers (count lines, check UTF-8, zstd, deflate)
-//	  -> collector (restore order, number lines, batch)
+//	  -> GOMAXPROCS workers (count lines, check UTF-8, zstd, deflate,
+//	     chunk index, line times: logs_facts.go)
+//	  -> collector (restore order, number lines, mine patterns, batch)
 //	  -> committer (one write transaction per batch)
 //
 // Chunk buffers come from a fixed free list and every channel is bounded,
@@ -274,7 +277,7 @@ type logPiece struct {
 	startsMid bool   // the previous chunk did not end with a newline
 	gz        bool   // also deflate it for content_compressed
 	alone     bool   // certainly the only chunk: the deflated copy is its only one
-	raw       []byte // from the free list; nil once compressed
+	raw       []byte // from the free list; nil once the collector has mined it
 
 	// set by a worker
 	lineOff   int
@@ -282,6 +285,7 @@ type logPiece struct {
 	valid     bool
 	zst       []byte
 	deflated  []byte
+	facts     chunkFacts // logs_facts.go; the collector finishes it
 
 	// set by the collector
 	firstLine int64
@@ -318,6 +322,12 @@ type logIngest struct {
 	// owned by the committer until it returns
 	staged bool
 
+	// facts (logs_facts.go): the collector returns raw buffers to free
+	// once it has mined them
+	factsRef time.Time
+	facts    *factsBuilder
+	free     chan []byte
+
 	errOnce sync.Once
 	err     error
 	cancel  context.CancelFunc
@@ -332,10 +342,11 @@ func (ing *logIngest) run(ctx context.Context) (LogFile, error) {
 	defer cancel()
 	ing.cancel = cancel
 	workers := max(1, runtime.GOMAXPROCS(0))
-	free := make(chan []byte, 2*workers+2)
+	free := make(chan []byte, 2*workers+4) // +2: buffers wait in the collector until mined
 	for range cap(free) {
 		free <- nil
 	}
+	ing.free, ing.factsRef = free, ing.db.Now()
 	pieces := make(chan *logPiece, workers)
 	done := make(chan *logPiece, workers)
 	batches := make(chan *logBatch, 1)
@@ -527,6 +538,7 @@ func pieceLines(d []byte, startsMid bool) (lineOff int, lineCount int64) {
 
 func (ing *logIngest) work(ctx context.Context, free chan<- []byte, in <-chan *logPiece, out chan<- *logPiece) {
 	var fw *flate.Writer
+	var ib chunkindex.Builder
 	var fbuf bytes.Buffer
 	for p := range in {
 		if ctx.Err() != nil {
@@ -552,8 +564,7 @@ func (ing *logIngest) work(ctx context.Context, free chan<- []byte, in <-chan *l
 			fw.Flush()
 			p.deflated = bytes.Clone(fbuf.Bytes())
 		}
-		free <- d[:0]
-		p.raw = nil
+		ing.workFacts(p, &ib) // the collector frees p.raw
 		select {
 		case out <- p:
 		case <-ctx.Done():
@@ -616,6 +627,7 @@ func (ing *logIngest) collect(ctx context.Context, done <-chan *logPiece, batche
 				}
 			}
 			q.deflated = nil
+			ing.collectFacts(q)
 			batch.pieces = append(batch.pieces, q)
 			batch.bytes += len(q.zst)
 			if batch.bytes >= logBatchBytes {
@@ -675,6 +687,9 @@ func insertChunksTx(ctx context.Context, tx *sql.Tx, id string, pieces []*logPie
 		if _, err := st.ExecContext(ctx, id, p.seq, p.firstLine, p.lineCount, p.lineOff, p.byteStart, p.byteLen, p.zst); err != nil {
 			return fmt.Errorf("insert log chunk: %w", err)
 		}
+		if err := insertChunkFactsTx(ctx, tx, id, p.seq, &p.facts); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -706,6 +721,7 @@ func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, erro
 		blob = ing.gz.Bytes()
 	}
 	ing.gz = nil
+	facts := ing.finishFacts(last)
 	var dupID string
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		dupID = ""
@@ -748,6 +764,9 @@ func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, erro
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tftsrmcp_log_meta (log_file_id, raw_size, line_count, chunk_count, valid_utf8)
 			VALUES (?, ?, ?, ?, ?)`, lf.ID, ing.size, lf.LineCount, ing.chunks, lf.ValidUTF8); err != nil {
 			return fmt.Errorf("insert log meta: %w", err)
+		}
+		if err := insertLogFactsTx(ctx, tx, lf.ID, facts); err != nil {
+			return err
 		}
 		_, err = db.addTimelineEventTx(ctx, tx, lf.IssueID, EventLogUploaded, "Log uploaded: "+lf.FileName,
 			map[string]any{"file_name": lf.FileName, "file_size": lf.FileSize})

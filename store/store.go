@@ -70,6 +70,7 @@ type DB struct {
 	audit       *auditQueue    // RecordAISend's writer (aisend.go)
 	piiScans    *piiScanQueue  // the ingest PII scanner (pii_scan.go)
 	pseudonyms  pseudonymCache // pseudonym -> values, per log (pii_scan.go)
+	backfill    *factsBackfill // the log facts backfill (logs_backfill.go); nil when read-only
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -170,12 +171,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	db.r.SetConnMaxLifetime(0)
 	db.startAuditQueue()
 	db.startPIIScanner(true)
+	db.startFactsBackfill()
 	return db, nil
 }
 
 // Close finishes the queued PII scans, writes the queued audit entries and
 // closes every connection.
 func (db *DB) Close() error {
+	db.closeFactsBackfill()
 	if db.w == nil { // OpenReadOnly
 		return db.r.Close()
 	}

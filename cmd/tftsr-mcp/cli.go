@@ -80,6 +80,7 @@ func commands() []command {
 		serveCmd(),
 		auditCmd(),
 		exportCmd(),
+		patternsCmd(),
 	}
 }
 
