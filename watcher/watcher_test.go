@@ -22,7 +22,9 @@ import (
 	"github.com/tftsr/tftsr-mcp/watcher"
 )
 
-const corpus = "/work/shared/corpus/loghub"
+// corpus is the shared test corpus beside the repository (tests that need
+// it skip without it).
+const corpus = "../../shared/corpus/loghub"
 
 // harness is a watcher on a temp folder with the results it reported.
 type harness struct {
