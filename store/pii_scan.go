@@ -87,7 +87,7 @@ type piiScanResult struct {
 	report string // JSON of []PIIKindCount
 }
 
-func (db *DB) startPIIScanner(resume bool) {
+func (db *DB) startPIIScanner() {
 	q := &piiScanQueue{ch: make(chan piiScanItem, piiQueueLen), done: make(chan struct{})}
 	db.piiScans = q
 	go func() {
@@ -116,22 +116,20 @@ func (db *DB) startPIIScanner(resume bool) {
 				write()
 			}
 		}
-		if resume {
-			ids, err := db.unscannedLogs(context.Background())
-			if err != nil {
-				log.Error("find logs whose PII scan did not finish", "err", err)
-			}
-			if len(ids) > 0 {
-				log.Info("resuming PII scans", "logs", len(ids))
-			}
-			for _, id := range ids {
-				if db.scannerClosing() {
-					break
-				}
-				scan(id)
-			}
-			write()
+		ids, err := db.unscannedLogs(context.Background())
+		if err != nil {
+			log.Error("find logs whose PII scan did not finish", "err", err)
 		}
+		if len(ids) > 0 {
+			log.Info("resuming PII scans", "logs", len(ids))
+		}
+		for _, id := range ids {
+			if db.scannerClosing() {
+				break
+			}
+			scan(id)
+		}
+		write()
 		for {
 			var it piiScanItem
 			var ok bool

@@ -170,7 +170,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
 	db.startAuditQueue()
-	db.startPIIScanner(true)
+	db.startPIIScanner()
 	db.startFactsBackfill()
 	return db, nil
 }
