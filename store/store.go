@@ -34,10 +34,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -133,12 +135,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		return nil, err
 	}
 	if state == fileMissing {
-		// Create it 0600 ourselves: SQLite would use the umask (0644).
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("create database: %w", err)
+		if err := createDB(ctx, path, key, cfg); err != nil {
+			return nil, err
 		}
-		f.Close()
+		state = fileEncrypted
 	}
 	rawKey, err := deriveRawKey(path, key)
 	if err != nil {
@@ -173,6 +173,50 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	db.startPIIScanner()
 	db.startFactsBackfill()
 	return db, nil
+}
+
+// createDB makes a new database under a temporary name and renames it into
+// place once its first page (and with it the salt) is on disk. A kill before
+// the rename leaves no database, so the next start makes a new one; a kill
+// while SQLite wrote the first page in place would leave a 0-byte file
+// beside the key, which Open must refuse as a lost database.
+func createDB(ctx context.Context, path, key string, cfg config.Config) error {
+	tmp := path + ".creating"
+	for _, p := range []string{tmp, tmp + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("create database: %w", err)
+		}
+	}
+	// Create it 0600 ourselves: SQLite would use the umask (0644).
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database: %w", err)
+	}
+	f.Close()
+	rawKey, err := deriveRawKey(tmp, key)
+	if err != nil {
+		return err
+	}
+	w := sql.OpenDB(newConnector(tmp, rawKey, cfg, false))
+	_, err = w.ExecContext(ctx, `PRAGMA journal_mode = DELETE`)
+	if err == nil {
+		// The migrations' tracking table is the first write.
+		_, err = migrations.Apply(ctx, w, nil)
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("create database: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("create database: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("create database: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 // Close finishes the queued PII scans, writes the queued audit entries and

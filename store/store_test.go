@@ -314,6 +314,36 @@ func TestOpen_EmptyFile(t *testing.T) {
 	})
 }
 
+// A kill while a new store is being made leaves the key and a half-written
+// file under the temporary name: the next start makes the store afresh with
+// that key instead of refusing a lost database.
+func TestOpen_InterruptedCreate(t *testing.T) {
+	cfg := testConfig(t)
+	MustCloseDB(t, MustOpenDBConfig(t, cfg))
+	key, err := os.ReadFile(cfg.KeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(cfg.DBPath(), cfg.DBPath()+".creating"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(cfg.DBPath()+".creating", 100); err != nil {
+		t.Fatal(err)
+	}
+	db := MustOpenDBConfig(t, cfg)
+	if db.KeySrc != store.KeyFromFile {
+		t.Fatalf("key source %q, want the key file left by the interrupted start", db.KeySrc)
+	}
+	MustCloseDB(t, db)
+	if after, err := os.ReadFile(cfg.KeyPath()); err != nil || string(after) != string(key) {
+		t.Fatalf("key file changed: %v", err)
+	}
+	if _, err := os.Stat(cfg.DBPath() + ".creating"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temporary file left: %v", err)
+	}
+	MustCloseDB(t, MustOpenDBConfig(t, cfg))
+}
+
 func TestOpenReadOnly(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		cfg := testConfig(t)
