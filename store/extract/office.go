@@ -113,35 +113,36 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// token wraps decoder errors: an inflate or XML error is corruption, the
-// budget's own error stays what it is.
-func (o *office) token(d *xml.Decoder, part string) (xml.Token, error) {
-	t, err := d.RawToken()
-	if err == nil || err == io.EOF {
-		return t, err
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return nil, e
-	}
-	return nil, errorf(o.f, ErrCorrupt, err, "read %s", part)
-}
-
-func (o *office) docx(w *bufio.Writer, zf *zip.File) error {
+// tokens calls fn with every token of a part, until fn fails or the part
+// ends. Decoder errors are wrapped: an inflate or XML error is corruption,
+// the budget's own error stays what it is.
+func (o *office) tokens(zf *zip.File, fn func(xml.Token) error) error {
 	d, c, err := o.open(zf)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	inText := false
 	for {
-		t, err := o.token(d, zf.Name)
+		t, err := d.RawToken()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return e
+			}
+			return errorf(o.f, ErrCorrupt, err, "read %s", zf.Name)
+		}
+		if err := fn(t); err != nil {
 			return err
 		}
+	}
+}
+
+func (o *office) docx(w *bufio.Writer, zf *zip.File) error {
+	inText := false
+	return o.tokens(zf, func(t xml.Token) error {
 		switch t := t.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
@@ -168,7 +169,8 @@ func (o *office) docx(w *bufio.Writer, zf *zip.File) error {
 				}
 			}
 		}
-	}
+		return nil
+	})
 }
 
 type sheet struct{ name, part string }
@@ -224,23 +226,12 @@ func (o *office) xlsx(w *bufio.Writer, files map[string]*zip.File) error {
 
 // walk calls fn with every start element of a part.
 func (o *office) walk(zf *zip.File, fn func(xml.StartElement)) error {
-	d, c, err := o.open(zf)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	for {
-		t, err := o.token(d, zf.Name)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return o.tokens(zf, func(t xml.Token) error {
 		if s, ok := t.(xml.StartElement); ok {
 			fn(s)
 		}
-	}
+		return nil
+	})
 }
 
 func attr(t xml.StartElement, local string) string {
@@ -255,22 +246,10 @@ func attr(t xml.StartElement, local string) string {
 // sharedStrings reads the string table: each si's t runs, concatenated
 // (rich text splits one string into runs; phonetic rPh runs are not text).
 func (o *office) sharedStrings(zf *zip.File) ([]string, error) {
-	d, c, err := o.open(zf)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
 	var out []string
 	var cur strings.Builder
 	inT, inPh := false, false
-	for {
-		t, err := o.token(d, zf.Name)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := o.tokens(zf, func(t xml.Token) error {
 		switch t := t.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
@@ -295,15 +274,15 @@ func (o *office) sharedStrings(zf *zip.File) ([]string, error) {
 				cur.Write(t)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (o *office) worksheet(w *bufio.Writer, zf *zip.File, shared []string) error {
-	d, c, err := o.open(zf)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 	var (
 		col       int    // next column the row's text is at
 		cellCol   int    // the current cell's column
@@ -311,14 +290,7 @@ func (o *office) worksheet(w *bufio.Writer, zf *zip.File, shared []string) error
 		inV, inIs bool
 		val       strings.Builder
 	)
-	for {
-		t, err := o.token(d, zf.Name)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return o.tokens(zf, func(t xml.Token) error {
 		switch t := t.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
@@ -360,7 +332,8 @@ func (o *office) worksheet(w *bufio.Writer, zf *zip.File, shared []string) error
 				val.Write(t)
 			}
 		}
-	}
+		return nil
+	})
 }
 
 func cellText(typ, v string, shared []string) string {
