@@ -218,24 +218,17 @@ func (u *UI) patterns(ctx context.Context, logID string, pq patternQuery) (patte
 		}
 	} else {
 		needle := strings.ToLower(pq.Contains)
-		f.Limit = store.MaxPatterns
+		pg, err := u.db.AllLogPatterns(ctx, f)
+		if err != nil {
+			return v, err
+		}
+		v.NotIndexed = len(pg.NotIndexed) > 0
 		var all []store.LogPattern
-		for {
-			pg, err := u.db.FindLogPatterns(ctx, f)
-			if err != nil {
-				return v, err
+		for _, p := range pg.Patterns {
+			p.Template = u.redactTemplate(p.Template)
+			if strings.Contains(strings.ToLower(p.Template), needle) {
+				all = append(all, p)
 			}
-			v.NotIndexed = len(pg.NotIndexed) > 0
-			for _, p := range pg.Patterns {
-				p.Template = u.redactTemplate(p.Template)
-				if strings.Contains(strings.ToLower(p.Template), needle) {
-					all = append(all, p)
-				}
-			}
-			if pg.NextCursor == "" {
-				break
-			}
-			f.Cursor = pg.NextCursor
 		}
 		v.Total = len(all)
 		rows = all[min(pq.Off, len(all)):min(pq.Off+patternPage, len(all))]

@@ -41,6 +41,7 @@ type Store interface {
 	ReadLogLinesAtTime(ctx context.Context, id string, t int64, n int64) (store.LogWindow, error)
 	LogOverview(ctx context.Context, id string) (store.LogOverview, error)
 	FindLogPatterns(ctx context.Context, f store.PatternFilter) (store.PatternPage, error)
+	AllLogPatterns(ctx context.Context, f store.PatternFilter) (store.PatternPage, error)
 	FindImageByID(ctx context.Context, id string) (store.ImageAttachment, error)
 	GetImageAttachmentData(ctx context.Context, id string, maxEdge int) (store.ImageData, error)
 	UploadLogFileByContent(ctx context.Context, issueID, fileName string, r io.Reader) (store.LogFile, error)
