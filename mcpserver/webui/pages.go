@@ -2,6 +2,7 @@ package webui
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -302,16 +303,24 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, err)
 		return
 	}
-	ov, err := u.db.LogOverview(r.Context(), id)
-	if err != nil {
+	// Both read the log's facts, which for a one-chunk log means mining
+	// it again: side by side, the page waits for one.
+	type ovResult struct {
+		ov  store.LogOverview
+		err error
+	}
+	ovc := make(chan ovResult, 1)
+	go func() {
+		ov, err := u.db.LogOverview(r.Context(), id)
+		ovc <- ovResult{ov, err}
+	}()
+	pats, perr := u.patterns(r.Context(), id, pq)
+	ovr := <-ovc
+	if err := cmp.Or(ovr.err, perr); err != nil {
 		u.fail(w, err)
 		return
 	}
-	pats, err := u.patterns(r.Context(), id, pq)
-	if err != nil {
-		u.fail(w, err)
-		return
-	}
+	ov := ovr.ov
 	u.view(w, r, "log.html", "log", []string{id}, lf.IssueID,
 		map[string]any{"Log": lf, "Overview": u.overviewView(ov), "Patterns": pats})
 }
