@@ -253,6 +253,10 @@ func (u *UI) logAtTime(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if ms := r.URL.Query().Get("ms"); ms != "" {
+		u.logAtMillis(w, r, id, ms)
+		return
+	}
 	target, err := logtime.ParseBound(strings.TrimSpace(r.URL.Query().Get("t")))
 	if err != nil {
 		http.Error(w, "t must be a time such as 2026-11-30T14:05:00Z or a date", http.StatusBadRequest)
@@ -291,4 +295,23 @@ func (u *UI) logAtTime(w http.ResponseWriter, r *http.Request) {
 	}
 	body := writeJSON(w, map[string]any{"line": line, "probes": probes})
 	u.recordSent(r, ActionView, "log_at_time", []string{id}, lf.IssueID, body, map[string]any{"t": r.URL.Query().Get("t")})
+}
+
+// logAtMillis answers ?ms=unix ms, what a histogram bar asks: the first
+// line in line order whose time is at or after it, from the stored time
+// index (store.ReadLogLinesAtTime), so a log whose times step back still
+// lands on the bucket's first line.
+func (u *UI) logAtMillis(w http.ResponseWriter, r *http.Request, id, ms string) {
+	t, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		http.Error(w, "ms must be a time in unix milliseconds", http.StatusBadRequest)
+		return
+	}
+	win, err := u.db.ReadLogLinesAtTime(r.Context(), id, t, 1)
+	if err != nil {
+		u.fail(w, err)
+		return
+	}
+	body := writeJSON(w, map[string]any{"line": win.StartLine})
+	u.recordSent(r, ActionView, "log_at_time", []string{id}, "", body, map[string]any{"ms": t})
 }

@@ -243,7 +243,7 @@ var layoutKeys = map[string][]string{
 	"login":       {"header.top", "#login", "#token", "#login-submit"},
 	"issues":      {"header.top", "h1", "#issue-filters", "#issues", "#issues thead"},
 	"attachments": {"header.top", "h1", "#att-filters", "#att-logs", "#att-images"},
-	"log":         {"header.top", "#log-name", ".toolbar", "#viewer", "#pane .l"},
+	"log":         {"header.top", "#log-name", "#ov-chart", ".toolbar", "#viewer", "#pane .l", "#pat-form"},
 	"image":       {"header.top", "#image-name", "#image-full"},
 	"issue":       {"header.top", "#issue-title", "#drop", "#issue-logs", "#issue-images", "#timeline"},
 }

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,10 +21,10 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"bytes": humanBytes,
-	"msTime": func(ms int64) string {
-		return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05")
-	},
+	"bytes":  humanBytes,
+	"msTime": msUTC,
+	"lower":  strings.ToLower,
+	"f2":     func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 }
 
 func humanBytes(n int64) string {
@@ -296,7 +298,31 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lf.FileName, lf.IssueTitle = u.red.RedactText(lf.FileName), u.red.RedactText(lf.IssueTitle)
-	u.view(w, r, "log.html", "log", []string{id}, lf.IssueID, map[string]any{"Log": lf})
+	pq, err := parsePatternQuery(r.URL.Query())
+	if err != nil {
+		u.fail(w, err)
+		return
+	}
+	// Both read the log's facts, which for a one-chunk log means mining
+	// it again: side by side, the page waits for one.
+	type ovResult struct {
+		ov  store.LogOverview
+		err error
+	}
+	ovc := make(chan ovResult, 1)
+	go func() {
+		ov, err := u.db.LogOverview(r.Context(), id)
+		ovc <- ovResult{ov, err}
+	}()
+	pats, perr := u.patterns(r.Context(), id, pq)
+	ovr := <-ovc
+	if err := cmp.Or(ovr.err, perr); err != nil {
+		u.fail(w, err)
+		return
+	}
+	ov := ovr.ov
+	u.view(w, r, "log.html", "log", []string{id}, lf.IssueID,
+		map[string]any{"Log": lf, "Overview": u.overviewView(ov), "Patterns": pats})
 }
 
 func (u *UI) imagePage(w http.ResponseWriter, r *http.Request) {

@@ -38,6 +38,10 @@ type Store interface {
 	FindLogFileByID(ctx context.Context, id string) (store.LogFile, error)
 	ReadLogLines(ctx context.Context, id string, startLine, n int64) (store.LogWindow, error)
 	SearchLogContent(ctx context.Context, q store.SearchQuery) (store.SearchResult, error)
+	ReadLogLinesAtTime(ctx context.Context, id string, t int64, n int64) (store.LogWindow, error)
+	LogOverview(ctx context.Context, id string) (store.LogOverview, error)
+	FindLogPatterns(ctx context.Context, f store.PatternFilter) (store.PatternPage, error)
+	AllLogPatterns(ctx context.Context, f store.PatternFilter) (store.PatternPage, error)
 	FindImageByID(ctx context.Context, id string) (store.ImageAttachment, error)
 	GetImageAttachmentData(ctx context.Context, id string, maxEdge int) (store.ImageData, error)
 	UploadLogFileByContent(ctx context.Context, issueID, fileName string, r io.Reader) (store.LogFile, error)
@@ -82,6 +86,7 @@ type UI struct {
 	mux   *http.ServeMux
 	sess  *sessions
 	thumb *thumbCache
+	tpl   templateCache
 }
 
 // New returns the browser over db. Opts.HTTP.Token must be set: the
@@ -117,6 +122,7 @@ func New(db Store, red Redactor, opts Options, log *slog.Logger) *UI {
 	m.HandleFunc("GET /api/logs/{id}/lines", u.authed(u.logLines))
 	m.HandleFunc("GET /api/logs/{id}/search", u.authed(u.logSearch))
 	m.HandleFunc("GET /api/logs/{id}/at", u.authed(u.logAtTime))
+	m.HandleFunc("GET /api/logs/{id}/patterns", u.authed(u.logPatterns))
 	m.HandleFunc("GET /api/images/{id}/data", u.authed(u.imageData))
 	m.HandleFunc("GET /api/images/{id}/thumb", u.authed(u.imageThumb))
 	m.HandleFunc("POST /api/issues/{id}/attach", u.authed(u.attach))

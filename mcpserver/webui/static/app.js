@@ -6,7 +6,10 @@ for (const [id, prefix] of [["nav-issues", "/issues"], ["nav-attachments", "/att
   if (a && path.startsWith(prefix)) a.classList.add("active");
 }
 const viewer = document.getElementById("viewer");
-if (viewer) import("./logview.js").then((m) => m.init(viewer));
+if (viewer) {
+  import("./logview.js").then((m) => m.init(viewer));
+  import("./overview.js").then((m) => m.init(viewer));
+}
 const drop = document.getElementById("drop");
 if (drop) import("./drop.js").then((m) => m.init(drop));
 
