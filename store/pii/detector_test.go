@@ -149,6 +149,10 @@ func TestDetector_Find_PII(t *testing.T) {
 		{"HostnameURLAuthority", "hdfs://msra-sa-41:9000/tmp", []string{"hostname=msra-sa-41"}},
 		{"HostnameSlashIP", "Old: msra-sa-41/10.190.173.170:8030 New: msra-sa-41:8030",
 			[]string{"hostname=msra-sa-41", "ipv4=10.190.173.170", "hostname=msra-sa-41"}},
+		// Text cut inside a timestamp (a window's context ends there) reads
+		// like host:port, and propagation would then replace every
+		// timestamp of that hour.
+		{"HostnameISOHourCut", "2026-12-02T10:41:50Z INFO a\n2026-12-02T10:41", nil},
 		{"HostnameKept", "localhost www.example.com api.example.org", nil},
 		{"UsernameSSH", "Failed password for invalid user admin from 1.2.3.5 port 22 ssh2",
 			[]string{"username=admin", "ipv4=1.2.3.5"}},

@@ -602,9 +602,25 @@ func (s *scanner) hostPort(i, e int) {
 			digit = true
 		}
 	}
-	if letter && dash && digit && validLabels(t[i:e]) {
+	if letter && dash && digit && validLabels(t[i:e]) && !isoDateHour(t[i:e]) {
 		s.add(KindHostname, i, e)
 	}
+}
+
+// isoDateHour reports an ISO 8601 date and hour ("2026-12-02T10"): before
+// ":41" it has a host name's letter, dash and digit, but it is the start of
+// a timestamp. Text cut inside one ("...T10:41" at a window's end) showed
+// it as host and port, and every timestamp of that hour was then replaced.
+func isoDateHour(h []byte) bool {
+	if len(h) != 13 || h[4] != '-' || h[7] != '-' || h[10] != 'T' && h[10] != 't' {
+		return false
+	}
+	for _, k := range []int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12} {
+		if !isDigit(h[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 // notHosts are dotted product names that end in a TLD.
