@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/tftsr/tftsr-mcp/mcpserver"
 	"github.com/tftsr/tftsr-mcp/store"
 )
@@ -281,3 +283,33 @@ func TestGetLogOverview_Budget(t *testing.T) {
 	}
 }
 
+// The triage and 5-Whys prompts start from the overview and the patterns:
+// they name both tools and carry each of the issue's logs' overviews.
+func TestPrompts_Overviews(t *testing.T) {
+	e := newEnv(t, mcpserver.Options{})
+	issue := e.issue("prompted")
+	a := e.log(issue, "api.log", serviceLog("api", 600))
+	b := e.log(issue, "db.log", serviceLog("db", 300))
+	for _, name := range []string{"triage_incident", "five_whys"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		pr, err := e.c.GetPrompt(ctx, mcp.GetPromptRequest{Params: mcp.GetPromptParams{Name: name, Arguments: map[string]string{"issue_id": issue}}})
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		msg := pr.Messages[0].Content.(mcp.TextContent).Text
+		ov := strings.Index(msg, "get_log_overview")
+		pat := strings.Index(msg, "get_log_patterns")
+		if ov < 0 || pat < 0 || ov > pat {
+			t.Errorf("%s: does not send the model to get_log_overview then get_log_patterns:\n%.600s", name, msg)
+		}
+		for _, lf := range []mcpserver.LogSummary{a, b} {
+			if !strings.Contains(msg, lf.FileName+" ("+lf.ID+"): ") {
+				t.Errorf("%s: no overview of %s", name, lf.FileName)
+			}
+		}
+		if !strings.Contains(msg, "served request <*> in <*> ms") || strings.Contains(msg, "alice.smith") {
+			t.Errorf("%s: overviews missing or not redacted:\n%s", name, msg)
+		}
+	}
+}
