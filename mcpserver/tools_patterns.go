@@ -333,8 +333,8 @@ func overviewText(out OverviewOut) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s (%s): %s, %s", out.FileName, out.LogFileID, humanBytes(out.Size), plural.N(out.Lines, "line"))
 	if !out.Indexed {
-		sb.WriteString("\nnot indexed yet: this log was stored before its overview existed and the background indexing has not reached it. " +
-			"Try again in a while; meanwhile read it with get_log_file_content (tail:true for the end) and find lines with search_logs.\n")
+		sb.WriteString("\nnot indexed yet: this log's overview and patterns are not computed (it was stored before they existed and the background indexing has not reached it, " +
+			"or another program stored it). Try again in a while; meanwhile read it with get_log_file_content (tail:true for the end) and find lines with search_logs.\n")
 		return sb.String()
 	}
 	if out.TimeStart != "" {
