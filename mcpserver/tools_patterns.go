@@ -208,7 +208,8 @@ func (s *Server) getLogPatterns(ctx context.Context, c *call) (*mcp.CallToolResu
 	}
 	multi := f.IssueID != ""
 	for _, lp := range p.Patterns {
-		po := PatternOut{PatternID: lp.PatternID, Template: c.redact(lp.Template), Level: lp.Level, Count: lp.Count,
+		// The store redacted the template (f.Redactor).
+		po := PatternOut{PatternID: lp.PatternID, Template: c.shown(lp.Template), Level: lp.Level, Count: lp.Count,
 			FirstLogFileID: lp.FirstLogFileID, FirstLine: lp.FirstLine, LastLogFileID: lp.LastLogFileID, LastLine: lp.LastLine,
 			ExampleLine: lp.ExampleLine, Logs: lp.Logs}
 		if lp.HasTime {
@@ -236,7 +237,7 @@ func (s *Server) getLogPatterns(ctx context.Context, c *call) (*mcp.CallToolResu
 		}
 		sb.WriteString("\n")
 	}
-	return c.result(out, sb.String()), nil
+	return c.result(out, c.shown(c.clip(sb.String()))), nil
 }
 
 func orDash(s string) string {
@@ -263,7 +264,7 @@ func (s *Server) getLogOverview(ctx context.Context, c *call) (*mcp.CallToolResu
 		return nil, err
 	}
 	out := c.overviewOut(ov)
-	return c.result(out, overviewText(out)), nil
+	return c.result(out, c.shown(overviewText(out))), nil
 }
 
 // overviewOut renders a store overview with every text redacted.
@@ -289,7 +290,7 @@ func (c *call) overviewOut(ov store.LogOverview) OverviewOut {
 		out.Bursts = append(out.Bursts, OverviewBurst{Start: rfcMS(b.Start), End: rfcMS(b.End), Lines: b.Lines, Errors: b.Errors})
 	}
 	pat := func(p store.LogPattern) OverviewPattern {
-		return OverviewPattern{PatternID: p.PatternID, Template: cut(c.redact(p.Template), overviewTemplate), Level: p.Level,
+		return OverviewPattern{PatternID: p.PatternID, Template: c.shown(cut(c.redact(p.Template), overviewTemplate)), Level: p.Level,
 			Count: p.Count, FirstLine: p.FirstLine, LastLine: p.LastLine}
 	}
 	for _, p := range ov.TopPatterns {
