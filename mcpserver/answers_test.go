@@ -41,6 +41,8 @@ var answerBudget = map[string]int{
 	"get_document":               100,
 	"list_documents":             80,
 	"get_pii_report":             40,
+	"get_log_overview":           2000,
+	"get_log_patterns":           800,
 }
 
 // answerLog is a realistic 200-line service log with errors near each
@@ -130,6 +132,8 @@ func TestAnswers_TokenBudget(t *testing.T) {
 	measure("get_document", map[string]any{"document_id": d.ID}, nil)
 	measure("list_documents", map[string]any{"issue_id": is.ID}, nil)
 	measure("get_pii_report", map[string]any{"log_file_id": lf.ID}, nil)
+	measure("get_log_overview", map[string]any{"log_file_id": lf.ID}, nil)
+	measure("get_log_patterns", map[string]any{"issue_id": is.ID, "level": "WARN"}, nil)
 
 	names := make([]string, 0, len(sizes))
 	for n := range sizes {

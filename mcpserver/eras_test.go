@@ -188,6 +188,8 @@ func eraSteps(dir, img string) []eraStep {
 		{"list_all_log_files", map[string]any{}, nil},
 		{"get_log_file_content", map[string]any{"log_file_id": "$log"}, nil},
 		{"search_logs", map[string]any{"pattern": "ERROR"}, nil},
+		{"get_log_overview", map[string]any{"log_file_id": "$log"}, nil},
+		{"get_log_patterns", map[string]any{"issue_id": "$issue", "sort": "rare"}, nil},
 		{"detect_pii", map[string]any{"log_file_id": "$log"}, nil},
 		{"get_pii_report", map[string]any{"log_file_id": "$log"}, nil},
 		{"upload_paste_image", map[string]any{"issue_id": "$issue", "base64_image": img, "mime_type": "image/png"}, map[string]string{"image": "id"}},

@@ -211,6 +211,7 @@ func (s *Server) piiReport(ctx context.Context, c *call) (*mcp.CallToolResult, e
 func (s *Server) toolDefs() []toolDef {
 	var all []toolDef
 	all = append(all, s.logTools()...)
+	all = append(all, s.patternTools()...)
 	all = append(all, s.imageTools()...)
 	all = append(all, s.issueTools()...)
 	all = append(all, s.docTools()...)

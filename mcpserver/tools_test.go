@@ -40,7 +40,8 @@ func TestTools_List(t *testing.T) {
 	for _, name := range []string{"list_all_log_files", "get_log_file_content", "search_logs", "list_all_image_attachments",
 		"get_image_attachment_data", "upload_log_file_by_content", "upload_paste_image", "create_issue", "get_issue",
 		"update_issue", "list_issues", "search_issues", "add_timeline_event", "get_timeline_events", "add_resolution_step",
-		"list_resolution_steps", "save_document", "get_document", "list_documents", "get_pii_report", "detect_pii"} {
+		"list_resolution_steps", "save_document", "get_document", "list_documents", "get_pii_report", "detect_pii",
+		"get_log_overview", "get_log_patterns"} {
 		tl, ok := tools[name]
 		if !ok {
 			t.Errorf("tool %s missing", name)
@@ -87,7 +88,7 @@ func TestTools_Selection(t *testing.T) {
 		got = append(got, name)
 	}
 	slices.Sort(got)
-	want := []string{"get_issue", "get_log_file_content", "list_all_log_files", "search_logs", "upload_log_file_by_content"}
+	want := []string{"get_issue", "get_log_file_content", "get_log_overview", "get_log_patterns", "list_all_log_files", "search_logs", "upload_log_file_by_content"}
 	if !slices.Equal(got, want) {
 		t.Errorf("--tools logs,get_issue: got %v, want %v", got, want)
 	}

@@ -141,8 +141,8 @@ func (f *factsBuilder) addChunk(cf *chunkFacts, d []byte) {
 		}
 		sev := 0
 		if factsPatternsOn {
-			id, lvl := f.miner.Add(line)
-			sev = logpattern.Severity(lvl)
+			var id int
+			id, sev = f.miner.AddSeverity(line)
 			f.notePattern(id, st)
 		}
 		cf.levels[sev]++

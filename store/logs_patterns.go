@@ -12,6 +12,8 @@ import (
 	"github.com/tftsr/tftsr-mcp/store/chunkindex"
 	"github.com/tftsr/tftsr-mcp/store/logfacts"
 	"github.com/tftsr/tftsr-mcp/store/logpattern"
+	"github.com/tftsr/tftsr-mcp/store/pii"
+	"github.com/tftsr/tftsr-mcp/store/shown"
 )
 
 // Patterns and the overview, from the stored facts (logs_facts.go).
@@ -155,6 +157,9 @@ type LogPattern struct {
 // level or more severe ("WARN": WARN, ERROR, CRITICAL, FATAL). Contains
 // keeps templates holding it (ignoring case). Sort is "count" (default,
 // most first), "first_seen" (earliest first) or "rare" (fewest first).
+// Redactor, if set, redacts the templates before Contains sees them and
+// returns them redacted, so Contains cannot probe for a value a model is
+// never shown.
 type PatternFilter struct {
 	LogFileID string `json:"log_file_id,omitempty"`
 	IssueID   string `json:"issue_id,omitempty"`
@@ -163,6 +168,8 @@ type PatternFilter struct {
 	Sort      string `json:"sort,omitempty"`
 	Limit     int    `json:"limit,omitempty"` // default DefaultPatterns, at most MaxPatterns
 	Cursor    string `json:"cursor,omitempty"`
+
+	Redactor *pii.Redactor `json:"-"`
 }
 
 // PatternPage is one page of patterns. Total counts the patterns that
@@ -241,10 +248,17 @@ func (db *DB) FindLogPatterns(ctx context.Context, f PatternFilter) (PatternPage
 			continue
 		}
 		for _, p := range sf.facts.Patterns {
-			if p.Severity < minSev || (needle != "" && !strings.Contains(strings.ToLower(p.Template), needle)) {
+			if p.Severity < minSev {
 				continue
 			}
-			lp := LogPattern{PatternID: p.ID, Template: p.Template, Level: levelName(p.Severity), Count: p.Count,
+			tmpl := p.Template
+			if f.Redactor != nil {
+				tmpl = shown.Redact(f.Redactor, tmpl)
+			}
+			if needle != "" && !strings.Contains(strings.ToLower(tmpl), needle) {
+				continue
+			}
+			lp := LogPattern{PatternID: p.ID, Template: tmpl, Level: levelName(p.Severity), Count: p.Count,
 				FirstLogFileID: id, FirstLine: p.FirstLine, LastLogFileID: id, LastLine: p.LastLine,
 				HasTime: p.HasTime, FirstTime: p.FirstTime, LastTime: p.LastTime, ExampleLine: p.FirstLine, Logs: 1}
 			k := [2]string{lp.Template, lp.Level}
