@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/tftsr/tftsr-mcp/store/pii"
@@ -65,19 +64,7 @@ func (db *DB) newShownSearch(ctx context.Context, q SearchQuery, m *logMatcher) 
 			}
 		}
 	}
-	ss := &shownSearch{r: r, unscanned: &logMatcher{all: true}}
-	switch len(values) {
-	case 0:
-		ss.cand = &logMatcher{none: true}
-	case 1:
-		ss.cand = &logMatcher{lit: []byte(values[0])}
-	default:
-		alts := make([]string, len(values))
-		for i, v := range values {
-			alts[i] = regexp.QuoteMeta(v)
-		}
-		ss.cand = &logMatcher{re: regexp.MustCompile(strings.Join(alts, "|"))}
-	}
+	ss := &shownSearch{r: r, unscanned: &logMatcher{all: true}, cand: valuesMatcher(values)}
 	return ss, nil
 }
 
@@ -259,7 +246,7 @@ func (s *logSearch) verify(done <-chan struct{}, f searchFile, c chunkInfo, buf 
 			continue // the pattern matched only what is not shown
 		}
 		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID, LineNumber: g.line,
-			ByteOffset: c.byteStart + int64(g.ls-off), Line: clipLine(text, loc[0], loc[1]-loc[0], most)}
+			ByteOffset: c.byteStart + int64(g.ls-off), Line: clipLine(text, loc[0], loc[1]-loc[0], most), ls: g.ls - off}
 		for _, b := range red[x.line+1 : x.line+1+x.before] {
 			sm.Before = append(sm.Before, clip(b))
 		}
