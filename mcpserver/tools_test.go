@@ -190,7 +190,7 @@ func TestLogs(t *testing.T) {
 		if !slices.Equal(s.Matches[0].Before, []string{"start"}) || !slices.Equal(s.Matches[0].After, []string{"retrying"}) {
 			t.Fatalf("context: %+v", s.Matches[0])
 		}
-		e.ok("search_logs", map[string]any{"pattern": `job 29\d\d$`, "regex": true, "log_file_id": big.ID, "max_matches": 5}, &s)
+		e.ok("search_logs", map[string]any{"pattern": `job 29\d\d$`, "regex": true, "log_file_id": big.ID, "max_matches": 5, "collapse_repeats": false}, &s)
 		if len(s.Matches) != 5 || !s.Truncated {
 			t.Fatalf("regex with max_matches: %d matches, truncated %v", len(s.Matches), s.Truncated)
 		}
