@@ -496,7 +496,7 @@ func (s *logSearch) workChunk(ctx context.Context, j searchJob, buf, low *[]byte
 		}
 		r.matches = s.matches(ctx.Done(), j, d, hay)
 	}
-	if s.timed || s.q.CountOnly {
+	if s.shown != nil && (s.timed || s.q.CountOnly) {
 		r.matches, r.count = s.timeFilter(j, d, r.matches)
 	}
 	return r, true
@@ -508,8 +508,17 @@ func (s *logSearch) matches(done <-chan struct{}, j searchJob, d, hay []byte) []
 	f := s.files[j.file]
 	var out []SearchMatch
 	linePos, line := c.lineOff, c.firstLine
+	ct := s.lineTimer(j, d)
 	s.m.scan(done, d, hay, func(ls, le, at, n int) bool {
 		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID, ByteOffset: c.byteStart + int64(at)}
+		if ct != nil {
+			// Before the cap: MaxMatches counts lines in the range only.
+			st := ct.at(ls)
+			if !s.inRange(st) {
+				return true
+			}
+			sm.Time, sm.TimeKnown = st.Millis, st.Known
+		}
 		if ls < c.lineOff {
 			sm.LineNumber = c.firstLine - 1 // the end of a line begun in an earlier chunk
 		} else {

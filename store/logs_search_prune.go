@@ -192,7 +192,17 @@ func (ct *chunkTimer) walk(ls int) logtime.Stamp {
 	}
 }
 
-// inRange reports whether a line time is in the search's time range.
+// inRange reports whether a line time is in the search's time range
+// (any time, known or not, when the search has none).
 func (s *logSearch) inRange(st logtime.Stamp) bool {
-	return st.Known && st.Millis >= s.since && st.Millis < s.until
+	return !s.timed || st.Known && st.Millis >= s.since && st.Millis < s.until
+}
+
+// lineTimer is the timer of chunk j's lines for a search with a time
+// range; nil otherwise.
+func (s *logSearch) lineTimer(j searchJob, d []byte) *chunkTimer {
+	if !s.timed {
+		return nil
+	}
+	return newChunkTimer(j.ff, j.i, d, j.t.chunks[j.i].lineOff)
 }

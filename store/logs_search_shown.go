@@ -117,7 +117,11 @@ func (s *logSearch) shownMatches(done <-chan struct{}, j searchJob, d []byte, lo
 		return len(out) < s.q.MaxMatches && !closed(done)
 	}
 	linePos, line := c.lineOff, c.firstLine
+	ct := s.lineTimer(j, d)
 	cm.scan(done, d, hay, func(ls, le, _, _ int) bool {
+		if ct != nil && !s.inRange(ct.at(ls)) {
+			return true // out of the time range: not a candidate (timeFilter stamps the rest)
+		}
 		sc := shownCand{ls: ls, le: le}
 		if ls < c.lineOff {
 			sc.line = c.firstLine - 1 // the end of a line begun in an earlier chunk

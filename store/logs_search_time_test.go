@@ -99,6 +99,20 @@ func TestSearchLogContent_TimeRange(t *testing.T) {
 	if all.TotalMatches != wantAll || sum != wantAll || all.ChunksScanned != all.ChunksTotal {
 		t.Fatalf("count of all: %d (histogram %d), want %d; chunks %d of %d", all.TotalMatches, sum, wantAll, all.ChunksScanned, all.ChunksTotal)
 	}
+	// The match cap counts lines in the range only: with the default cap of
+	// 100, the range's matches come though thousands of earlier ones match.
+	capped, err := db.SearchLogContent(ctx, store.SearchQuery{Pattern: "ERROR", LogFileID: lf.ID, Since: since, Until: until})
+	if err != nil || len(capped.Matches) != min(len(want), store.DefaultSearchMatches) || capped.Matches[0].LineNumber != want[0] {
+		t.Fatalf("default cap: %d matches (want %d), %v", len(capped.Matches), min(len(want), store.DefaultSearchMatches), err)
+	}
+	r, err := db.Redactor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	red, err := db.SearchLogContent(ctx, store.SearchQuery{Pattern: "ERROR", LogFileID: lf.ID, Since: since, Until: until, Redactor: r})
+	if err != nil || len(red.Matches) != len(capped.Matches) || red.Matches[0].LineNumber != want[0] || !red.Matches[0].TimeKnown {
+		t.Fatalf("redacted, default cap: %d matches, want %d (%v)", len(red.Matches), len(capped.Matches), err)
+	}
 	// A log whose facts are gone (backfill pending) gives the same.
 	if err := store.FactsHookDrop(ctx, db, lf.ID); err != nil {
 		t.Fatal(err)
