@@ -188,6 +188,7 @@ func eraSteps(dir, img string) []eraStep {
 		{"list_all_log_files", map[string]any{}, nil},
 		{"get_log_file_content", map[string]any{"log_file_id": "$log"}, nil},
 		{"search_logs", map[string]any{"pattern": "ERROR"}, nil},
+		{"read_logs_by_time", map[string]any{"issue_id": "$issue", "since": "2026-11-30T10:00:00Z"}, nil},
 		{"detect_pii", map[string]any{"log_file_id": "$log"}, nil},
 		{"get_pii_report", map[string]any{"log_file_id": "$log"}, nil},
 		{"upload_paste_image", map[string]any{"issue_id": "$issue", "base64_image": img, "mime_type": "image/png"}, map[string]string{"image": "id"}},

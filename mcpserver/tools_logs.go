@@ -125,7 +125,8 @@ func (s *Server) logTools() []toolDef {
 		{
 			set: "logs", evidence: true, notFound: logHint,
 			tool: newTool("get_log_file_content", "Read a log file",
-				"Read a window of a log file's text by line: start_line (1-based) and max_lines (default 200, at most 2000), or tail:true for the last max_lines lines. "+
+				"Read a window of a log file's text by line: start_line (1-based) and max_lines (default 200, at most 2000), tail:true for the last max_lines lines, "+
+					"or at_time to start at the first line whose time is at or after a moment. "+
 					"A small log (up to 2000 lines) comes whole when neither start_line nor max_lines is given. The answer says total_lines, the returned start_line..end_line and has_more; "+
 					"call again with start_line=end_line+1 to go on. Use search_logs first to find where to read in a big log. Secrets and personal data are replaced by pseudonyms such as [IPV4:7f3a9c01d2].",
 				readTool,

@@ -87,7 +87,7 @@ func TestTools_Selection(t *testing.T) {
 		got = append(got, name)
 	}
 	slices.Sort(got)
-	want := []string{"get_issue", "get_log_file_content", "list_all_log_files", "search_logs", "upload_log_file_by_content"}
+	want := []string{"get_issue", "get_log_file_content", "list_all_log_files", "read_logs_by_time", "search_logs", "upload_log_file_by_content"}
 	if !slices.Equal(got, want) {
 		t.Errorf("--tools logs,get_issue: got %v, want %v", got, want)
 	}
