@@ -128,8 +128,19 @@ func (s *logSearch) countChunk(done <-chan struct{}, j searchJob, d []byte, low 
 		*low = lowerASCII(*low, d)
 		hay = *low
 	}
-	ct := newChunkTimer(j.ff, j.i, d, j.t.chunks[j.i].lineOff)
 	var cc chunkCount
+	if b, ok := s.wholeBucket(j); ok {
+		// Every line's time is in bucket b and in range: no line needs
+		// its own.
+		cc.counts = make([]int64, s.hist.n)
+		s.m.scan(done, d, hay, func(_, _, _, _ int) bool {
+			cc.n++
+			cc.counts[b]++
+			return true
+		})
+		return cc
+	}
+	ct := newChunkTimer(j.ff, j.i, d, j.t.chunks[j.i].lineOff)
 	s.m.scan(done, d, hay, func(ls, _, _, _ int) bool {
 		st := ct.at(ls)
 		if !s.timed || s.inRange(st) {
@@ -138,6 +149,32 @@ func (s *logSearch) countChunk(done <-chan struct{}, j searchJob, d []byte, low 
 		return true
 	})
 	return cc
+}
+
+// wholeBucket returns the histogram bucket every line of chunk j falls
+// in, when its stored span and the time its first lines inherit (the
+// previous chunk's last) lie in one bucket and in the time range: a line's
+// time is its own, one before it in the chunk, or that inherited one. Most
+// chunks of a large log are so, and their matches are then counted without
+// reading each line's time.
+func (s *logSearch) wholeBucket(j searchJob) (int, bool) {
+	h := &s.hist
+	if !h.direct || h.n == 0 || j.ff == nil || j.ff.chunks == nil || j.i == 0 {
+		return 0, false
+	}
+	c, p := j.ff.chunks[j.i], j.ff.chunks[j.i-1]
+	if !c.HasFacts || !c.Span.Known || !p.HasFacts || !p.Span.Known {
+		return 0, false
+	}
+	lo, hi := min(c.Span.Min, p.Span.Last), max(c.Span.Max, p.Span.Last)
+	if lo < s.since || hi >= s.until || lo < h.start {
+		return 0, false
+	}
+	b := (lo - h.start) / h.width
+	if b != (hi-h.start)/h.width || b >= int64(h.n) {
+		return 0, false
+	}
+	return int(b), true
 }
 
 // timeFilter keeps the matches of chunk j in the time range, with their

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -124,5 +125,57 @@ func TestSearchLogContent_TimeRange(t *testing.T) {
 	}
 	if len(res2.Matches) != len(want) || res2.ChunksScanned != res2.ChunksTotal {
 		t.Fatalf("without facts: %d matches, want %d; read %d of %d chunks", len(res2.Matches), len(want), res2.ChunksScanned, res2.ChunksTotal)
+	}
+}
+
+// TestSearchLogContent_CountHistogram: count_only's histogram equals the
+// one built from each matching line's time, over a log whose chunks each
+// fall in one bucket (a month-long gap makes the buckets a day wide), so
+// chunks are counted whole, and around the gap, where they are not.
+func TestSearchLogContent_CountHistogram(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	base := time.Date(2026, 10, 30, 3, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	var times []int64
+	for i := 0; b.Len() < 5<<20; i++ {
+		ts := base.Add(time.Duration(i) * 100 * time.Millisecond)
+		if b.Len() > 5<<19 {
+			ts = ts.Add(30 * 24 * time.Hour)
+		}
+		level := "INFO"
+		if i%3 == 0 {
+			level = "ERROR"
+		}
+		fmt.Fprintf(&b, "%s %s request id=%d\n", ts.Format("2006-01-02 15:04:05.000"), level, i)
+		times = append(times, ts.UnixMilli())
+		if i%40 == 0 {
+			b.WriteString("  caused by: ERROR in a trace line\n")
+			times = append(times, ts.UnixMilli())
+		}
+	}
+	text := bytes.Clone(b.Bytes())
+	lf, err := db.UploadLogFileByContent(ctx, logIssue(t, db, "hist"), "hist.log", &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.SearchLogContent(ctx, store.SearchQuery{Pattern: "ERROR", LogFileID: lf.ID, CountOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Histogram
+	if h == nil || h.BucketMs != 86400e3 || res.ChunksTotal < 4 {
+		t.Fatalf("histogram %+v over %d chunks: want day-wide buckets", h, res.ChunksTotal)
+	}
+	want := make([]int64, len(h.Counts))
+	var total int64
+	for i, l := range bytes.Split(bytes.TrimSuffix(text, []byte("\n")), []byte("\n")) {
+		if bytes.Contains(l, []byte("ERROR")) {
+			want[(times[i]-h.Start)/h.BucketMs]++
+			total++
+		}
+	}
+	if res.TotalMatches != total || !slices.Equal(h.Counts, want) {
+		t.Fatalf("count %d (want %d), histogram %v, want %v", res.TotalMatches, total, h.Counts, want)
 	}
 }
