@@ -13,3 +13,11 @@ func SearchHookSolo(db *DB) (restore func()) {
 	db.searchSolo = nil
 	return func() { db.searchSolo = old }
 }
+
+// SearchHookFactsPart sets how many chunks' facts make a part read on its
+// own, and returns a func that restores it.
+func SearchHookFactsPart(n int64) (restore func()) {
+	old := factsPart
+	factsPart = n
+	return func() { factsPart = old }
+}

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tftsr/tftsr-mcp/store/chunkindex"
@@ -39,16 +43,20 @@ type searchFacts struct {
 
 // loadSearchFacts reads the chunk facts (with index bytes when grams) of
 // every log of the search. A log whose facts cannot be read is searched
-// in full.
+// in full. A large log's facts are read in parallel parts: reading the
+// indexes is the whole cost of a search that prunes every chunk, and it
+// is decryption, one core per connection.
 func (db *DB) loadSearchFacts(ctx context.Context, files []searchFile, grams bool) ([]*searchFacts, error) {
 	out := make([]*searchFacts, len(files))
 	for i, f := range files {
 		sf := &searchFacts{}
+		var n int64
 		err := db.read(ctx, func(tx *sql.Tx) error {
 			var uploaded string
 			var ref sql.NullInt64
-			err := tx.QueryRowContext(ctx, `SELECT lf.uploaded_at, f.time_ref FROM log_files lf
-				LEFT JOIN tftsrmcp_log_facts f ON f.log_file_id = lf.id WHERE lf.id = ?`, f.id).Scan(&uploaded, &ref)
+			err := tx.QueryRowContext(ctx, `SELECT lf.uploaded_at, f.time_ref,
+				(SELECT count(*) FROM tftsrmcp_log_chunks c WHERE c.log_file_id = lf.id)
+				FROM log_files lf LEFT JOIN tftsrmcp_log_facts f ON f.log_file_id = lf.id WHERE lf.id = ?`, f.id).Scan(&uploaded, &ref, &n)
 			if err != nil {
 				return fmt.Errorf("find log facts: %w", err)
 			}
@@ -57,16 +65,55 @@ func (db *DB) loadSearchFacts(ctx context.Context, files []searchFile, grams boo
 			} else if sf.ref, err = time.ParseInLocation(timeFormat, uploaded, time.UTC); err != nil {
 				sf.ref = db.Now()
 			}
-			sf.chunks, err = chunkFactsTx(ctx, tx, f.id, grams)
-			return err
+			return nil
 		})
-		if err == sql.ErrNoRows || ctx.Err() != nil {
+		if err == nil {
+			sf.chunks, err = db.chunkFactsParallel(ctx, f.id, grams, n)
+		}
+		if errors.Is(err, sql.ErrNoRows) || ctx.Err() != nil {
 			continue // deleted since listed; produce skips it
 		}
 		if err != nil {
 			return nil, err
 		}
 		out[i] = sf
+	}
+	return out, nil
+}
+
+// factsPart is the fewest chunks worth a read of their own (a variable
+// for the tests, which read small logs in parts).
+var factsPart int64 = 64
+
+// chunkFactsParallel reads the facts of a log's n chunks, in up to
+// GOMAXPROCS read transactions at once. The parts may see the log at
+// different moments; a log changed meanwhile shows as a count that does
+// not match its layout, which produce then ignores.
+func (db *DB) chunkFactsParallel(ctx context.Context, id string, grams bool, n int64) ([]LogChunkFacts, error) {
+	parts := max(1, min(int64(runtime.GOMAXPROCS(0)), n/factsPart))
+	res := make([][]LogChunkFacts, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		if p == parts-1 {
+			hi = math.MaxInt64
+		}
+		wg.Go(func() {
+			errs[p] = db.read(ctx, func(tx *sql.Tx) error {
+				var err error
+				res[p], err = chunkFactsRangeTx(ctx, tx, id, grams, lo, hi)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []LogChunkFacts
+	for _, r := range res {
+		out = append(out, r...)
 	}
 	return out, nil
 }

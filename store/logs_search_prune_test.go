@@ -23,6 +23,7 @@ import (
 func TestSearchLogContent_PruneEqualsScan(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
+	defer store.SearchHookFactsPart(2)() // facts read in parts, as for a large log
 	issue := logIssue(t, db, "prune")
 	path := genLogFile(t, t.TempDir(), benchFamily(t), 4<<20, 21)
 	indexed, err := db.UploadLogFile(ctx, issue, path)
