@@ -190,6 +190,7 @@ func eraSteps(dir, img string) []eraStep {
 		{"search_logs", map[string]any{"pattern": "ERROR"}, nil},
 		{"get_log_overview", map[string]any{"log_file_id": "$log"}, nil},
 		{"get_log_patterns", map[string]any{"issue_id": "$issue", "sort": "rare"}, nil},
+		{"read_logs_by_time", map[string]any{"issue_id": "$issue", "since": "2026-11-30T10:00:00Z"}, nil},
 		{"detect_pii", map[string]any{"log_file_id": "$log"}, nil},
 		{"get_pii_report", map[string]any{"log_file_id": "$log"}, nil},
 		{"upload_paste_image", map[string]any{"issue_id": "$issue", "base64_image": img, "mime_type": "image/png"}, map[string]string{"image": "id"}},

@@ -67,6 +67,7 @@ func TestOracle(t *testing.T) {
 	search := func(args map[string]any) int {
 		t.Helper()
 		args["log_file_id"] = lf.ID
+		args["collapse_repeats"] = false // every matching line, one by one
 		res := e.call("search_logs", args)
 		if res.IsError {
 			// Refused: the pattern itself reads as a value.
@@ -180,7 +181,7 @@ func TestOracle(t *testing.T) {
 		raw := newEnv(t, mcpserver.Options{AllowRaw: true})
 		ri := raw.issue("raw")
 		rlf := raw.log(ri, "raw.log", sb.String())
-		res := raw.ok("search_logs", map[string]any{"pattern": "10.20.30", "log_file_id": rlf.ID, "raw": true}, nil)
+		res := raw.ok("search_logs", map[string]any{"pattern": "10.20.30", "log_file_id": rlf.ID, "raw": true, "collapse_repeats": false}, nil)
 		if n := len(structured[mcpserver.SearchOut](t, res).Matches); n != want {
 			t.Errorf("raw search: %d matches, want %d", n, want)
 		}

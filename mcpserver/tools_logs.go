@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -63,27 +64,10 @@ type LogWindow struct {
 	ValidUTF8  bool   `json:"valid_utf8"`
 	Redaction  string `json:"redaction"`  // redacted or raw
 	Redactions int    `json:"redactions"` // values replaced in this window
-	Text       string `json:"text"`
-}
-
-// SearchOut is what search_logs returns.
-type SearchOut struct {
-	Matches       []SearchHit `json:"matches"`
-	Truncated     bool        `json:"truncated"`
-	TimedOut      bool        `json:"timed_out"`
-	FilesSearched int         `json:"files_searched"`
-	BytesSearched int64       `json:"bytes_searched"`
-}
-
-// SearchHit is one matching line.
-type SearchHit struct {
-	LogFileID  string   `json:"log_file_id"`
-	FileName   string   `json:"file_name"`
-	IssueID    string   `json:"issue_id"`
-	LineNumber int64    `json:"line_number"`
-	Line       string   `json:"line"`
-	Before     []string `json:"before"`
-	After      []string `json:"after"`
+	// AtTime echoes at_time (RFC 3339, UTC): the window starts at the
+	// first line whose time is at or after it.
+	AtTime string `json:"at_time,omitempty"`
+	Text   string `json:"text"`
 }
 
 // pageHeader starts a list's text: how many, and the cursor of the next
@@ -129,7 +113,7 @@ var (
 
 func (s *Server) logTools() []toolDef {
 	const logHint = "list_all_log_files lists log ids"
-	return []toolDef{
+	return append([]toolDef{
 		{
 			set: "logs", notFound: logHint,
 			tool: newTool("list_all_log_files", "List log files",
@@ -141,7 +125,8 @@ func (s *Server) logTools() []toolDef {
 		{
 			set: "logs", evidence: true, notFound: logHint,
 			tool: newTool("get_log_file_content", "Read a log file",
-				"Read a window of a log file's text by line: start_line (1-based) and max_lines (default 200, at most 2000), or tail:true for the last max_lines lines. "+
+				"Read a window of a log file's text by line: start_line (1-based) and max_lines (default 200, at most 2000), tail:true for the last max_lines lines, "+
+					"or at_time to start at the first line whose time is at or after a moment. "+
 					"A small log (up to 2000 lines) comes whole when neither start_line nor max_lines is given. The answer says total_lines, the returned start_line..end_line and has_more; "+
 					"call again with start_line=end_line+1 to go on. Use search_logs first to find where to read in a big log. Secrets and personal data are replaced by pseudonyms such as [IPV4:7f3a9c01d2].",
 				readTool,
@@ -149,26 +134,11 @@ func (s *Server) logTools() []toolDef {
 				mcp.WithInteger("start_line", mcp.Description("first line to return, 1-based (default 1)"), mcp.Min(1)),
 				mcp.WithInteger("max_lines", mcp.Description("lines to return (default 200)"), mcp.Min(1), mcp.Max(store.MaxLogWindowLines)),
 				mcp.WithBoolean("tail", mcp.Description("return the last max_lines lines instead (start_line must be unset)")),
+				mcp.WithString("at_time", mcp.Description("start at the first line whose time is at or after this RFC 3339 time (e.g. 2026-11-30T03:14:00Z; times without a zone in the log are read as UTC); instead of start_line")),
 				argRaw, mcp.WithOutputSchema[LogWindow]()),
 			run: s.getLogFileContent,
 		},
-		{
-			set: "logs", evidence: true, notFound: logHint,
-			tool: newTool("search_logs", "Search log files",
-				"Find lines matching a literal text (or a regular expression with regex:true, RE2 syntax) in one log (log_file_id), one issue's logs (issue_id) or all logs. "+
-					"Returns matching lines with log id, file name, issue id, line number and context_lines around each; at most max_matches (default 50). "+
-					"Use get_log_file_content with start_line near a match's line_number to read around it.",
-				readTool,
-				mcp.WithString("pattern", mcp.Required(), mcp.Description("text to find, or an RE2 regular expression with regex:true"), mcp.MinLength(1), mcp.MaxLength(4096)),
-				mcp.WithBoolean("regex", mcp.Description("pattern is a regular expression (RE2; ^ and $ match at line bounds)")),
-				mcp.WithBoolean("ignore_case", mcp.Description("match regardless of case")),
-				mcp.WithString("log_file_id", mcp.Description("search only this log")),
-				mcp.WithString("issue_id", mcp.Description("search only this issue's logs")),
-				mcp.WithInteger("context_lines", mcp.Description("lines of context before and after each match (default 0)"), mcp.Min(0), mcp.Max(10)),
-				mcp.WithInteger("max_matches", mcp.Description("most matches to return (default 50)"), mcp.Min(1), mcp.Max(500)),
-				argRaw, mcp.WithOutputSchema[SearchOut]()),
-			run: s.searchLogs,
-		},
+		s.searchTool(),
 		{
 			set: "logs", write: true, needsRoots: true, notFound: "list_issues lists issue ids",
 			tool: newTool("upload_log_file", "Attach a log file from disk",
@@ -193,7 +163,7 @@ func (s *Server) logTools() []toolDef {
 				mcp.WithOutputSchema[LogSummary]()),
 			run: s.uploadLogFileByContent,
 		},
-	}
+	}, s.timeTools()...)
 }
 
 func (s *Server) attachmentFilter(c *call) (store.AttachmentFilter, error) {
@@ -264,6 +234,13 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	if tail && c.has("start_line") {
 		return nil, argError("give start_line or tail:true, not both")
 	}
+	at, err := c.time("at_time")
+	if err != nil {
+		return nil, err
+	}
+	if !at.IsZero() && (tail || c.has("start_line")) {
+		return nil, argError("give at_time, start_line or tail:true, not two of them")
+	}
 	c.ids = []string{id}
 	lf, err := s.db.FindLogFileByID(ctx, id)
 	if err != nil {
@@ -271,13 +248,19 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	c.issueID = lf.IssueID
 	c.linkLog(id, c.redact(lf.FileName))
-	if !c.has("start_line") && !c.has("max_lines") && lf.LineCount <= store.MaxLogWindowLines {
+	if !c.has("start_line") && !c.has("max_lines") && at.IsZero() && lf.LineCount <= store.MaxLogWindowLines {
 		maxLines = store.MaxLogWindowLines // a small log comes whole
 	}
 	var w store.LogWindow
-	if tail {
+	switch {
+	case !at.IsZero():
+		w, err = s.db.ReadLogLinesAtTime(ctx, id, at.UnixMilli(), maxLines)
+		if store.ErrorCode(err) == store.ENotFound {
+			return nil, s.noLineAtTime(ctx, c, lf, at)
+		}
+	case tail:
 		w, err = s.db.ReadLogTail(ctx, id, maxLines)
-	} else {
+	default:
 		w, err = s.db.ReadLogLines(ctx, id, start, maxLines)
 	}
 	if err != nil {
@@ -294,6 +277,9 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	}
 	if c.raw {
 		out.Redaction = "raw"
+	}
+	if !at.IsZero() {
+		out.AtTime = at.UTC().Format(time.RFC3339Nano)
 	}
 	// Keep the answer within the size limit: whole lines only.
 	budget := s.opts.MaxResultBytes - 1024
@@ -315,6 +301,9 @@ func (s *Server) getLogFileContent(ctx context.Context, c *call) (*mcp.CallToolR
 	out.Text = c.shown(text) // redacted with its context above
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s: lines %d-%d of %d", c.redactName(lf.FileName), out.StartLine, out.EndLine, out.TotalLines)
+	if out.AtTime != "" {
+		fmt.Fprintf(&sb, " (line %d is the first at or after %s)", out.StartLine, out.AtTime)
+	}
 	if n > 0 {
 		fmt.Fprintf(&sb, "; %s replaced by pseudonyms", plural.N(n, "secret/personal value"))
 	}
@@ -378,101 +367,6 @@ func (s *Server) aroundWindow(ctx context.Context, w store.LogWindow) ([]byte, i
 	}
 	buf := make([]byte, 0, len(before)+len(w.Text)+len(after))
 	return append(append(append(buf, before...), w.Text...), after...), len(before), nil
-}
-
-func (s *Server) searchLogs(ctx context.Context, c *call) (*mcp.CallToolResult, error) {
-	pattern := c.str("pattern")
-	if pattern == "" {
-		return nil, argError("pattern is required")
-	}
-	if err := c.wantRaw(); err != nil {
-		return nil, err
-	}
-	q := store.SearchQuery{Pattern: pattern, Regex: c.boolean("regex"), IgnoreCase: c.boolean("ignore_case"),
-		Progress: c.progress(ctx, "bytes searched").fn()}
-	var err error
-	if q.LogFileID, err = c.id("log_file_id", false); err != nil {
-		return nil, err
-	}
-	if q.IssueID, err = c.id("issue_id", false); err != nil {
-		return nil, err
-	}
-	ctxLines, err := c.integer("context_lines", 0, 0, 10)
-	if err != nil {
-		return nil, err
-	}
-	maxMatches, err := c.integer("max_matches", 50, 1, 500)
-	if err != nil {
-		return nil, err
-	}
-	q.ContextLines, q.MaxMatches = int(ctxLines), int(maxMatches)
-	if !c.raw {
-		// The store redacts each line with the text around it in the log,
-		// so a match inside a multi-line value (a PEM block) is caught.
-		q.Redactor = s.redactor
-	}
-	c.issueID = q.IssueID
-	res, err := s.db.SearchLogContent(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := SearchOut{Matches: []SearchHit{}, Truncated: res.Truncated, TimedOut: res.TimedOut,
-		FilesSearched: res.FilesSearched, BytesSearched: res.BytesSearched}
-	var sb strings.Builder
-	size := 0
-	seen := map[string]bool{}
-	// The store merged the context of nearby matches (no line twice);
-	// "--" separates groups that are not contiguous, as grep prints.
-	prevLog, prevLast := "", int64(-1)
-	for _, m := range res.Matches {
-		// The store redacted the lines with the text around them.
-		h := SearchHit{LogFileID: m.LogFileID, FileName: c.shown(c.redactName(m.FileName)), IssueID: m.IssueID, LineNumber: m.LineNumber,
-			Line: m.Line, Before: m.Before, After: m.After}
-		if !c.raw {
-			for _, l := range append(append([]string{m.Line}, m.Before...), m.After...) {
-				c.shown(l)
-			}
-		}
-		if h.Before == nil {
-			h.Before = []string{}
-		}
-		if h.After == nil {
-			h.After = []string{}
-		}
-		var hb strings.Builder
-		if first := h.LineNumber - int64(len(h.Before)); ctxLines > 0 && prevLast >= 0 && (m.LogFileID != prevLog || first > prevLast+1) {
-			hb.WriteString("--\n")
-		}
-		for i, l := range h.Before {
-			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber-int64(len(h.Before)-i), l)
-		}
-		fmt.Fprintf(&hb, "%s:%d: %s\n", h.FileName, h.LineNumber, h.Line)
-		for i, l := range h.After {
-			fmt.Fprintf(&hb, "%s-%d- %s\n", h.FileName, h.LineNumber+int64(i+1), l)
-		}
-		// Text and structured copy both count toward the limit.
-		if size+2*hb.Len() > s.opts.MaxResultBytes-1024 {
-			out.Truncated = true
-			break
-		}
-		size += 2 * hb.Len()
-		sb.WriteString(hb.String())
-		prevLog, prevLast = m.LogFileID, h.LineNumber+int64(len(h.After))
-		out.Matches = append(out.Matches, h)
-		if !seen[m.LogFileID] {
-			seen[m.LogFileID] = true
-			c.ids = append(c.ids, m.LogFileID)
-			c.linkLog(m.LogFileID, h.FileName)
-		}
-	}
-	head := fmt.Sprintf("%s in %s searched (%d bytes)", plural.N(len(out.Matches), "match"), plural.N(res.FilesSearched, "log file"), res.BytesSearched)
-	if out.Truncated {
-		head += "; more matches exist: narrow the search (log_file_id, issue_id, a more specific pattern) or raise max_matches"
-	}
-	if out.TimedOut {
-		head += "; the search ran out of time: the matches are those found so far"
-	}
-	return mcp.NewToolResultStructured(out, c.shown(head+"\n"+sb.String())), nil
 }
 
 // confine resolves path (symlinks included) and returns it when it lies

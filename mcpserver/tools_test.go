@@ -88,7 +88,7 @@ func TestTools_Selection(t *testing.T) {
 		got = append(got, name)
 	}
 	slices.Sort(got)
-	want := []string{"get_issue", "get_log_file_content", "get_log_overview", "get_log_patterns", "list_all_log_files", "search_logs", "upload_log_file_by_content"}
+	want := []string{"get_issue", "get_log_file_content", "get_log_overview", "get_log_patterns", "list_all_log_files", "read_logs_by_time", "search_logs", "upload_log_file_by_content"}
 	if !slices.Equal(got, want) {
 		t.Errorf("--tools logs,get_issue: got %v, want %v", got, want)
 	}
@@ -191,7 +191,7 @@ func TestLogs(t *testing.T) {
 		if !slices.Equal(s.Matches[0].Before, []string{"start"}) || !slices.Equal(s.Matches[0].After, []string{"retrying"}) {
 			t.Fatalf("context: %+v", s.Matches[0])
 		}
-		e.ok("search_logs", map[string]any{"pattern": `job 29\d\d$`, "regex": true, "log_file_id": big.ID, "max_matches": 5}, &s)
+		e.ok("search_logs", map[string]any{"pattern": `job 29\d\d$`, "regex": true, "log_file_id": big.ID, "max_matches": 5, "collapse_repeats": false}, &s)
 		if len(s.Matches) != 5 || !s.Truncated {
 			t.Fatalf("regex with max_matches: %d matches, truncated %v", len(s.Matches), s.Truncated)
 		}

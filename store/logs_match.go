@@ -37,6 +37,10 @@ type logMatcher struct {
 	fold      bool
 	re        *regexp.Regexp
 	all, none bool
+	// src is the regexp (case-sensitive) a matcher built from raw values
+	// stands for, for its index query; empty for the search's own matcher,
+	// whose query comes from the SearchQuery.
+	src string
 }
 
 func newLogMatcher(q SearchQuery) (*logMatcher, error) {

@@ -6,13 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
+	"github.com/tftsr/tftsr-mcp/store/chunkindex"
 	"github.com/tftsr/tftsr-mcp/store/pii"
 )
 
@@ -46,6 +47,18 @@ type SearchQuery struct {
 	// Progress, if set, is called from one goroutine as chunks are
 	// searched, with the bytes searched and the total of the logs chosen.
 	Progress func(done, total int64) `json:"-"`
+	// Since and Until (zero: no bound) keep the matching lines whose time
+	// (their own, or the line before's: logs_time.go) is in [Since,
+	// Until); only chunks whose time span overlaps are read. Lines with no
+	// known time are left out once either is set.
+	Since time.Time `json:"since,omitzero"`
+	Until time.Time `json:"until,omitzero"`
+	// CountOnly counts the matching lines instead of returning them:
+	// TotalMatches, PerLog and Histogram are set, Matches is empty, and
+	// MaxMatches and ContextLines do not apply.
+	CountOnly bool `json:"count_only,omitempty"`
+
+	noPrune bool // tests and benchmarks: read every chunk the time range lets through
 }
 
 // SearchMatch is one matching line. ByteOffset is the match's offset in
@@ -61,6 +74,12 @@ type SearchMatch struct {
 	Line       string   `json:"line"`
 	Before     []string `json:"before,omitempty"`
 	After      []string `json:"after,omitempty"`
+	// Time is the line's time (unix ms; TimeKnown false: none known), set
+	// when the search had a time range.
+	Time      int64 `json:"time,omitempty"`
+	TimeKnown bool  `json:"time_known,omitempty"`
+
+	ls int // the line's start in its chunk's text
 }
 
 // SearchResult lists matches in order: logs newest first, then by line.
@@ -72,6 +91,15 @@ type SearchResult struct {
 	TimedOut      bool          `json:"timed_out"`
 	FilesSearched int           `json:"files_searched"`
 	BytesSearched int64         `json:"bytes_searched"`
+	// ChunksScanned of ChunksTotal were read; the others were skipped by
+	// their index or time span, or not reached (truncated, timed out).
+	ChunksScanned int `json:"chunks_scanned"`
+	ChunksTotal   int `json:"chunks_total"`
+	// With CountOnly: the matching lines, per log (logs with a match, in
+	// search order), and over time.
+	TotalMatches int64           `json:"total_matches,omitempty"`
+	PerLog       []LogMatchCount `json:"per_log,omitempty"`
+	Histogram    *MatchHistogram `json:"histogram,omitempty"`
 }
 
 const (
@@ -115,8 +143,20 @@ func (db *DB) SearchLogContent(ctx context.Context, q SearchQuery) (SearchResult
 	q.MaxMatches = clampDefault(q.MaxMatches, DefaultSearchMatches, MaxSearchMatches)
 	q.MaxLineLen = clampDefault(q.MaxLineLen, DefaultSearchLineLen, MaxSearchLineLen)
 	q.Budget = clampDefault(q.Budget, DefaultSearchBudget, MaxSearchBudget)
+	if q.CountOnly {
+		q.MaxMatches, q.ContextLines = math.MaxInt, 0
+	}
 
-	s := &logSearch{db: db, q: q, m: m}
+	s := &logSearch{db: db, q: q, m: m, since: math.MinInt64, until: math.MaxInt64}
+	if !q.Since.IsZero() {
+		s.since, s.timed = q.Since.UnixMilli(), true
+	}
+	if !q.Until.IsZero() {
+		s.until, s.timed = q.Until.UnixMilli(), true
+	}
+	if s.until <= s.since {
+		return SearchResult{}, Errorf(EInvalid, "until must be after since")
+	}
 	if q.Redactor != nil {
 		if s.shown, err = db.newShownSearch(ctx, q, m); err != nil {
 			return SearchResult{}, err
@@ -124,6 +164,19 @@ func (db *DB) SearchLogContent(ctx context.Context, q SearchQuery) (SearchResult
 	}
 	if s.files, err = db.searchFiles(ctx, q); err != nil {
 		return SearchResult{}, err
+	}
+	s.cq = pruneQuery(m, q)
+	if s.shown != nil {
+		s.cq = pruneQuery(s.shown.cand, q)
+		s.cqUnscanned = pruneQuery(s.shown.unscanned, q)
+	}
+	if s.cq != nil || s.cqUnscanned != nil || s.timed || q.CountOnly {
+		if s.facts, err = db.loadSearchFacts(ctx, s.files, s.cq != nil || s.cqUnscanned != nil); err != nil {
+			return SearchResult{}, err
+		}
+	}
+	if q.CountOnly {
+		s.hist = s.histRange()
 	}
 	return s.run(ctx)
 }
@@ -186,22 +239,34 @@ type logSearch struct {
 	m     *logMatcher
 	shown *shownSearch // set for a redacted search
 	files []searchFile
+	facts []*searchFacts // by file; nil when nothing prunes
+
+	cq, cqUnscanned *chunkindex.Query // index queries (logs_search_prune.go); nil: no pruning
+	timed           bool              // a time range was given: [since, until)
+	since, until    int64
+	hist            histRange    // CountOnly's histogram bounds
+	chunksTotal     int          // set by produce
+	skipped         atomic.Int64 // bytes of the chunks produce skipped, for Progress
 }
 
 type searchJob struct {
 	k    int // global order
 	file int
 	t    *logText
-	i    int // chunk
+	i    int          // chunk
+	ff   *searchFacts // the log's facts, matching t's chunks; nil: none
 }
 
 type searchDone struct {
 	k, file int
 	matches []SearchMatch
 	bytes   int64
+	count   chunkCount // CountOnly
 }
 
 func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
+	s.db.searches.Add(1)
+	defer s.db.searches.Add(-1)
 	sctx, cancel := context.WithTimeout(ctx, s.q.Budget)
 	defer cancel()
 	workers := max(1, runtime.GOMAXPROCS(0))
@@ -230,7 +295,7 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 		done[r.k] = r
 		if s.q.Progress != nil {
 			searched += r.bytes
-			s.q.Progress(searched, max(total, searched))
+			s.q.Progress(searched+s.skipped.Load(), max(total, searched))
 		}
 		for d, ok := done[prefix]; ok; d, ok = done[prefix] {
 			prefixMatches += len(d.matches)
@@ -242,13 +307,16 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 		}
 	}
 	wg.Wait()
+	if s.q.Progress != nil && s.skipped.Load() > 0 {
+		s.q.Progress(searched+s.skipped.Load(), max(total, searched))
+	}
 	if err := ctx.Err(); err != nil {
 		return SearchResult{}, err
 	}
 	if prodErr != nil && sctx.Err() == nil {
 		return SearchResult{}, prodErr
 	}
-	res := SearchResult{Matches: []SearchMatch{}, FilesSearched: emptyFiles}
+	res := SearchResult{Matches: []SearchMatch{}, FilesSearched: emptyFiles, ChunksScanned: len(done), ChunksTotal: s.chunksTotal}
 	ks := make([]int, 0, len(done))
 	seen := map[int]bool{}
 	for k, d := range done {
@@ -262,6 +330,10 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 	sort.Ints(ks)
 	for _, k := range ks {
 		res.Matches = append(res.Matches, done[k].matches...)
+	}
+	if s.q.CountOnly {
+		s.counted(&res, done, ks)
+		return res, nil
 	}
 	if len(res.Matches) > s.q.MaxMatches {
 		res.Matches = res.Matches[:s.q.MaxMatches]
@@ -285,16 +357,33 @@ func (s *logSearch) produce(ctx context.Context, jobs chan<- searchJob) (empty i
 		if err != nil {
 			return empty, err
 		}
-		if len(t.chunks) == 0 {
-			empty++
+		s.chunksTotal += len(t.chunks)
+		var ff *searchFacts
+		if s.facts != nil {
+			if ff = s.facts[fi]; ff != nil && len(ff.chunks) != len(t.chunks) {
+				ff = nil // an app row cut in memory, or the log changed since
+			}
 		}
+		cq := s.cq
+		if s.shown != nil && !f.scanned {
+			cq = s.cqUnscanned
+		}
+		queued := 0
 		for i := range t.chunks {
+			if !s.mayRead(ff, cq, i) {
+				s.skipped.Add(t.chunks[i].byteLen)
+				continue
+			}
+			queued++
 			select {
-			case jobs <- searchJob{k: k, file: fi, t: t, i: i}:
+			case jobs <- searchJob{k: k, file: fi, t: t, i: i, ff: ff}:
 				k++
 			case <-ctx.Done():
 				return empty, nil
 			}
+		}
+		if queued == 0 {
+			empty++ // searched by its index alone
 		}
 	}
 	return empty, nil
@@ -338,15 +427,12 @@ func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results cha
 		if ctx.Err() != nil {
 			continue
 		}
-		// One slot per chunk being searched, across all searches: four
-		// hostile regexes keep GOMAXPROCS-1 cores busy, not every core.
-		select {
-		case s.db.searchSlots <- struct{}{}:
-		case <-ctx.Done():
+		slot := s.db.acquireSearchSlot(ctx)
+		if slot == nil {
 			continue
 		}
 		r, ok := s.workChunk(ctx, j, &buf, &low)
-		<-s.db.searchSlots
+		<-slot
 		if !ok {
 			continue
 		}
@@ -354,6 +440,33 @@ func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results cha
 		case results <- r:
 		case <-ctx.Done():
 		}
+	}
+}
+
+// acquireSearchSlot takes a slot to search one chunk in, nil once ctx
+// ends. There is one slot per chunk being searched across all searches, a
+// core short of GOMAXPROCS: four hostile regexes keep GOMAXPROCS-1 cores
+// busy, not every core. A search running alone may also take the last
+// core's slot, so one full scan uses every core; a search that starts
+// meanwhile finds it back once the chunk in it is done. The shared slots
+// are tried first, so a lone slow chunk never takes the last core.
+func (db *DB) acquireSearchSlot(ctx context.Context) chan struct{} {
+	select {
+	case db.searchSlots <- struct{}{}:
+		return db.searchSlots
+	default:
+	}
+	var solo chan struct{}
+	if db.searches.Load() == 1 {
+		solo = db.searchSolo
+	}
+	select {
+	case db.searchSlots <- struct{}{}:
+		return db.searchSlots
+	case solo <- struct{}{}:
+		return solo
+	case <-ctx.Done():
+		return nil
 	}
 }
 
@@ -369,15 +482,22 @@ func (s *logSearch) workChunk(ctx context.Context, j searchJob, buf, low *[]byte
 	}
 	*buf = d
 	r := searchDone{k: j.k, file: j.file, bytes: int64(len(d))}
-	if s.shown != nil {
+	switch {
+	case s.shown != nil:
 		r.matches = s.shownMatches(ctx.Done(), j, d, low)
-	} else {
+	case s.q.CountOnly:
+		r.count = s.countChunk(ctx.Done(), j, d, low)
+		return r, true
+	default:
 		hay := d
 		if s.m.fold {
 			*low = lowerASCII(*low, d)
 			hay = *low
 		}
 		r.matches = s.matches(ctx.Done(), j, d, hay)
+	}
+	if s.shown != nil && (s.timed || s.q.CountOnly) {
+		r.matches, r.count = s.timeFilter(j, d, r.matches)
 	}
 	return r, true
 }
@@ -388,8 +508,17 @@ func (s *logSearch) matches(done <-chan struct{}, j searchJob, d, hay []byte) []
 	f := s.files[j.file]
 	var out []SearchMatch
 	linePos, line := c.lineOff, c.firstLine
+	ct := s.lineTimer(j, d)
 	s.m.scan(done, d, hay, func(ls, le, at, n int) bool {
 		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID, ByteOffset: c.byteStart + int64(at)}
+		if ct != nil {
+			// Before the cap: MaxMatches counts lines in the range only.
+			st := ct.at(ls)
+			if !s.inRange(st) {
+				return true
+			}
+			sm.Time, sm.TimeKnown = st.Millis, st.Known
+		}
 		if ls < c.lineOff {
 			sm.LineNumber = c.firstLine - 1 // the end of a line begun in an earlier chunk
 		} else {
@@ -397,125 +526,10 @@ func (s *logSearch) matches(done <-chan struct{}, j searchJob, d, hay []byte) []
 			linePos = ls
 			sm.LineNumber = line
 		}
+		sm.ls = ls
 		sm.Line, sm.Before, sm.After = s.render(j, d, ls, le, at, n)
 		out = append(out, sm)
 		return len(out) < s.q.MaxMatches
 	})
-	return out
-}
-
-// render returns the matching line [ls, le) of d (the match at [at, at+n))
-// and its context lines, reaching into the previous or next chunk when the
-// match is near an edge of this one; clipped. A redacted search renders
-// with shownMatches instead.
-func (s *logSearch) render(j searchJob, d []byte, ls, le, at, n int) (line string, before, after []string) {
-	k := s.q.ContextLines
-	var rb, ra [][2]int               // context lines within d
-	var prevLines, nextLines [][]byte // context lines from the neighbouring chunks
-	if k > 0 {
-		var need int
-		rb, need = linesBefore(d, ls, k)
-		if need > 0 && j.i > 0 {
-			if prev, err := j.t.load(j.i-1, nil); err == nil {
-				rs, _ := linesBefore(prev, len(prev), need)
-				for _, r := range rs {
-					prevLines = append(prevLines, prev[r[0]:r[1]])
-				}
-			}
-		}
-		ra, need = linesAfter(d, le, k)
-		if need > 0 && j.i+1 < len(j.t.chunks) {
-			if next, err := j.t.load(j.i+1, nil); err == nil {
-				rs, _ := linesAfter(next, -1, need)
-				for _, r := range rs {
-					nextLines = append(nextLines, next[r[0]:r[1]])
-				}
-			}
-		}
-	}
-	lineText, matchAt := d[ls:le], at-ls
-	inD := make([][]byte, 0, len(rb)+len(ra))
-	for _, x := range append(rb, ra...) {
-		inD = append(inD, d[x[0]:x[1]])
-	}
-	most := s.q.MaxLineLen
-	line = clipLine(lineText, matchAt, n, most)
-	clip := func(b []byte) string { return clipLine(b, 0, 0, most) }
-	for _, l := range prevLines {
-		before = append(before, clip(l))
-	}
-	for _, l := range inD[:len(rb)] {
-		before = append(before, clip(l))
-	}
-	for _, l := range inD[len(rb):] {
-		after = append(after, clip(l))
-	}
-	for _, l := range nextLines {
-		after = append(after, clip(l))
-	}
-	return line, before, after
-}
-
-// linesBefore returns the bounds of up to n lines that end before offset
-// ls (a line start), in order, and how many more were wanted.
-func linesBefore(d []byte, ls, n int) ([][2]int, int) {
-	var out [][2]int
-	for end := ls; len(out) < n && end > 0; {
-		last := end
-		if d[end-1] == '\n' {
-			last-- // else a line cut at a chunk's end
-		}
-		start := bytes.LastIndexByte(d[:last], '\n') + 1
-		out = append(out, [2]int{start, last})
-		end = start
-	}
-	for i, k := 0, len(out)-1; i < k; i, k = i+1, k-1 {
-		out[i], out[k] = out[k], out[i]
-	}
-	return out, n - len(out)
-}
-
-// linesAfter returns the bounds of up to n lines that start after offset le (a line's
-// newline; -1 for the start of d), and how many more were wanted.
-func linesAfter(d []byte, le, n int) ([][2]int, int) {
-	var out [][2]int
-	for start := le + 1; len(out) < n && start < len(d); {
-		end := len(d)
-		if j := bytes.IndexByte(d[start:], '\n'); j >= 0 {
-			end = start + j
-		}
-		out = append(out, [2]int{start, end})
-		start = end + 1
-	}
-	return out, n - len(out)
-}
-
-// clipLine returns line (without a trailing CR) as valid UTF-8, cut to
-// max bytes around the match [at, at+n) when longer, "…" marking a cut.
-func clipLine(line []byte, at, n, most int) string {
-	line = bytes.TrimSuffix(line, []byte{'\r'})
-	if len(line) <= most {
-		return strings.ToValidUTF8(string(line), "\uFFFD")
-	}
-	start := 0
-	if at+n > most {
-		start = min(max(0, at-(most-n)/2), len(line)-most)
-		if at < start {
-			start = at // a match longer than the limit: show its start
-		}
-	}
-	seg := line[start : start+most]
-	lead := 0
-	for lead < utf8.UTFMax-1 && lead < len(seg) && !utf8.RuneStart(seg[lead]) {
-		lead++
-	}
-	seg = seg[lead:runeCut(seg)]
-	out := strings.ToValidUTF8(string(seg), "\uFFFD")
-	if start+lead > 0 {
-		out = "…" + out
-	}
-	if start+lead+len(seg) < len(line) {
-		out += "…"
-	}
 	return out
 }

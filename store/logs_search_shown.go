@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/tftsr/tftsr-mcp/store/pii"
@@ -65,19 +64,7 @@ func (db *DB) newShownSearch(ctx context.Context, q SearchQuery, m *logMatcher) 
 			}
 		}
 	}
-	ss := &shownSearch{r: r, unscanned: &logMatcher{all: true}}
-	switch len(values) {
-	case 0:
-		ss.cand = &logMatcher{none: true}
-	case 1:
-		ss.cand = &logMatcher{lit: []byte(values[0])}
-	default:
-		alts := make([]string, len(values))
-		for i, v := range values {
-			alts[i] = regexp.QuoteMeta(v)
-		}
-		ss.cand = &logMatcher{re: regexp.MustCompile(strings.Join(alts, "|"))}
-	}
+	ss := &shownSearch{r: r, unscanned: &logMatcher{all: true}, cand: valuesMatcher(values)}
 	return ss, nil
 }
 
@@ -130,7 +117,11 @@ func (s *logSearch) shownMatches(done <-chan struct{}, j searchJob, d []byte, lo
 		return len(out) < s.q.MaxMatches && !closed(done)
 	}
 	linePos, line := c.lineOff, c.firstLine
+	ct := s.lineTimer(j, d)
 	cm.scan(done, d, hay, func(ls, le, _, _ int) bool {
+		if ct != nil && !s.inRange(ct.at(ls)) {
+			return true // out of the time range: not a candidate (timeFilter stamps the rest)
+		}
 		sc := shownCand{ls: ls, le: le}
 		if ls < c.lineOff {
 			sc.line = c.firstLine - 1 // the end of a line begun in an earlier chunk
@@ -259,7 +250,7 @@ func (s *logSearch) verify(done <-chan struct{}, f searchFile, c chunkInfo, buf 
 			continue // the pattern matched only what is not shown
 		}
 		sm := SearchMatch{LogFileID: f.id, FileName: f.name, IssueID: f.issueID, LineNumber: g.line,
-			ByteOffset: c.byteStart + int64(g.ls-off), Line: clipLine(text, loc[0], loc[1]-loc[0], most)}
+			ByteOffset: c.byteStart + int64(g.ls-off), Line: clipLine(text, loc[0], loc[1]-loc[0], most), ls: g.ls - off}
 		for _, b := range red[x.line+1 : x.line+1+x.before] {
 			sm.Before = append(sm.Before, clip(b))
 		}

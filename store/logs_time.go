@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -78,6 +79,11 @@ func (db *DB) chunkFacts(ctx context.Context, id string, grams bool) ([]LogChunk
 }
 
 func chunkFactsTx(ctx context.Context, tx *sql.Tx, id string, grams bool) ([]LogChunkFacts, error) {
+	return chunkFactsRangeTx(ctx, tx, id, grams, 0, math.MaxInt64)
+}
+
+// chunkFactsRangeTx is chunkFactsTx for the chunks with seq in [lo, hi).
+func chunkFactsRangeTx(ctx context.Context, tx *sql.Tx, id string, grams bool, lo, hi int64) ([]LogChunkFacts, error) {
 	g := "NULL"
 	if grams {
 		g = "f.grams"
@@ -85,7 +91,7 @@ func chunkFactsTx(ctx context.Context, tx *sql.Tx, id string, grams bool) ([]Log
 	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.first_line, c.line_count, c.line_off, c.byte_start, c.byte_len,
 		f.seq IS NOT NULL, f.t_first, f.t_last, f.t_min, f.t_max, f.levels, f.times, `+g+`
 		FROM tftsrmcp_log_chunks c LEFT JOIN tftsrmcp_log_chunk_facts f ON f.log_file_id = c.log_file_id AND f.seq = c.seq
-		WHERE c.log_file_id = ? ORDER BY c.seq`, id)
+		WHERE c.log_file_id = ? AND c.seq >= ? AND c.seq < ? ORDER BY c.seq`, id, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("read log chunk facts: %w", err)
 	}

@@ -43,6 +43,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,8 +68,11 @@ type DB struct {
 
 	redactor redactorCache // db.Redactor, once loaded (redact.go)
 	// searchSlots bounds the chunks searched at once across all searches
-	// (logs_search.go), leaving a core for everything else.
+	// (logs_search.go), leaving a core for everything else; searchSolo is
+	// that last core, for a search while it runs alone (searches == 1).
 	searchSlots chan struct{}
+	searchSolo  chan struct{}
+	searches    atomic.Int32
 	audit       *auditQueue    // RecordAISend's writer (aisend.go)
 	piiScans    *piiScanQueue  // the ingest PII scanner (pii_scan.go)
 	pseudonyms  pseudonymCache // pseudonym -> values, per log (pii_scan.go)
@@ -145,7 +149,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		return nil, err
 	}
 	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now,
-		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
+		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), searchSolo: make(chan struct{}, 1)}
 	db.w = sql.OpenDB(newConnector(path, rawKey, cfg, false))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)

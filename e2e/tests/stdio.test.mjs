@@ -15,7 +15,7 @@ const MISSING = '0192f0c1-7b9e-7c3a-9d41-5e2f8a1b3c4d'; // a well-formed id that
 const READ_TOOLS = [
   'list_all_log_files', 'get_log_file_content', 'search_logs', 'list_all_image_attachments', 'get_image_attachment_data',
   'get_issue', 'list_issues', 'search_issues', 'get_timeline_events', 'list_resolution_steps', 'get_document',
-  'list_documents', 'get_pii_report', 'get_log_overview', 'get_log_patterns',
+  'list_documents', 'get_pii_report', 'get_log_overview', 'get_log_patterns', 'read_logs_by_time',
 ];
 const WRITE_TOOLS = [
   'upload_log_file_by_content', 'upload_paste_image', 'create_issue', 'update_issue', 'add_timeline_event',
