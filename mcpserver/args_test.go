@@ -138,7 +138,14 @@ func argCases(t *testing.T, tl mcp.Tool) []argCase {
 			for i := range items {
 				items[i] = "x"
 			}
-			out = append(out, argCase{"TooMany_" + n, with(n, items), []string{fmt.Sprintf("at most %d items", int(hi))}, n})
+			want := fmt.Sprintf("at most %d items", int(hi))
+			if lo, ok := p["minItems"].(float64); ok && lo >= 1 {
+				want = fmt.Sprintf("%d to %d items", int(lo), int(hi))
+			}
+			out = append(out, argCase{"TooMany_" + n, with(n, items), []string{want, fmt.Sprintf("not %d items", int(hi)+1)}, n})
+		}
+		if lo, ok := p["minItems"].(float64); ok && lo >= 1 {
+			out = append(out, argCase{"TooFew_" + n, with(n, []any{}), []string{"not 0 items"}, n})
 		}
 		if enum, ok := p["enum"].([]any); ok {
 			want := []string{`not the text "not-` + enum[0].(string) + `"`}
