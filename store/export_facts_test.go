@@ -13,6 +13,7 @@ func FactsHookWaitBackfill(db *DB) { <-db.backfill.done }
 // FactsHookDrop deletes a log's facts, as if it was stored before they
 // existed.
 func FactsHookDrop(ctx context.Context, db *DB, id string) error {
+	db.facts.drop(id)
 	return db.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tftsrmcp_log_chunk_facts WHERE log_file_id = ?`, id); err != nil {
 			return err

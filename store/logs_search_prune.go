@@ -42,10 +42,10 @@ type searchFacts struct {
 }
 
 // loadSearchFacts reads the chunk facts (with index bytes when grams) of
-// every log of the search. A log whose facts cannot be read is searched
-// in full. A large log's facts are read in parallel parts: reading the
-// indexes is the whole cost of a search that prunes every chunk, and it
-// is decryption, one core per connection.
+// every log of the search, from db.facts when they are there. A log whose
+// facts cannot be read is searched in full. A large log's facts are read
+// in parallel parts: reading the indexes is the whole cost of a search
+// that prunes every chunk, and it is decryption, one core per connection.
 func (db *DB) loadSearchFacts(ctx context.Context, files []searchFile, grams bool) ([]*searchFacts, error) {
 	out := make([]*searchFacts, len(files))
 	for i, f := range files {
@@ -68,7 +68,13 @@ func (db *DB) loadSearchFacts(ctx context.Context, files []searchFile, grams boo
 			return nil
 		})
 		if err == nil {
-			sf.chunks, err = db.chunkFactsParallel(ctx, f.id, grams, n)
+			var ok bool
+			if sf.chunks, ok = db.facts.get(f.id); !ok {
+				sf.chunks, err = db.chunkFactsParallel(ctx, f.id, grams, n)
+				if err == nil && grams {
+					db.facts.put(f.id, sf.chunks)
+				}
+			}
 		}
 		if errors.Is(err, sql.ErrNoRows) || ctx.Err() != nil {
 			continue // deleted since listed; produce skips it

@@ -61,6 +61,7 @@ type DB struct {
 	w       *sql.DB // the one writer connection
 	r       *sql.DB // readers
 	writeMu sync.Mutex
+	facts   factsCache // chunk facts of indexed logs, for searches
 	log     *slog.Logger
 	applied []string // migrations applied by this Open
 
