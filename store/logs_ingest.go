@@ -414,6 +414,7 @@ func (ing *logIngest) stage(ctx context.Context) (*logBatch, error) {
 	close(batches)
 	<-committed
 	wg.Wait()
+	recycleLogBufs(free)
 	if ctx.Err() != nil {
 		ing.err = ctx.Err() // whatever failed after, the caller gave up first
 	}
@@ -504,15 +505,39 @@ func (ing *logIngest) read(ctx context.Context, free chan []byte, out chan<- *lo
 	return nil
 }
 
+// logBufs keeps chunk buffers between uploads: a fresh 1.5 MiB buffer per
+// upload, zeroed by the allocator, was a fifth of the CPU time of storing
+// 4 KiB logs.
+var logBufs sync.Pool
+
 func getLogBuf(ctx context.Context, free chan []byte) ([]byte, error) {
 	select {
 	case b := <-free:
 		if b == nil {
-			b = make([]byte, 0, LogChunkTarget+2*logReadStep)
+			if p, ok := logBufs.Get().(*[]byte); ok {
+				b = *p
+			} else {
+				b = make([]byte, 0, LogChunkTarget+2*logReadStep)
+			}
 		}
 		return b[:0], nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// recycleLogBufs hands the buffers on an ingest's free list, which no
+// stage holds any longer, to the next upload.
+func recycleLogBufs(free chan []byte) {
+	for {
+		select {
+		case b := <-free:
+			if b != nil {
+				logBufs.Put(&b)
+			}
+		default:
+			return
+		}
 	}
 }
 

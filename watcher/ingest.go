@@ -126,147 +126,220 @@ func (w *Watcher) IngestFile(ctx context.Context, path, issueHint string) (Resul
 // ingest reads and stores one file. It returns the open file (nil when it
 // was not opened) so that the caller can check, before moving the path,
 // that the path still names the file that was stored.
-func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
-	start := time.Now()
-	res = Result{Path: j.path}
-	defer func() { res.Duration = time.Since(start) }()
-	end := func(o Outcome, err error) (Result, *os.File) {
-		res.Outcome, res.Err = o, err
-		if o == outcomeChanged && f != nil {
-			if fi, err := f.Stat(); err == nil {
-				res.sig = sigOf(fi) // settle again from the file as it is now
-			}
-		}
-		if err != nil {
-			res.Error = err.Error()
-		}
-		return res, f
+func (w *Watcher) ingest(ctx context.Context, j job) (Result, *os.File) {
+	p := w.prepare(ctx, j)
+	if !p.done() {
+		w.upload(ctx, p)
 	}
-	name := filepath.Base(j.path)
+	return p.result(), p.f
+}
 
+// pending is one file on its way into the store: opened, classified and
+// routed by prepare, stored by upload (or by a group upload, group.go).
+type pending struct {
+	j     job
+	res   Result // Outcome set once the file is done with
+	f     *os.File
+	kind  kind
+	issue cachedIssue
+	src   *progressReader
+	check *sourceCheck
+	start time.Time
+}
+
+func (p *pending) done() bool { return p.res.Outcome != "" }
+
+// end records the file's outcome.
+func (p *pending) end(o Outcome, err error) {
+	p.res.Outcome, p.res.Err = o, err
+	if o == outcomeChanged && p.f != nil {
+		if fi, err := p.f.Stat(); err == nil {
+			p.res.sig = sigOf(fi) // settle again from the file as it is now
+		}
+	}
+	if err != nil {
+		p.res.Error = err.Error()
+	}
+}
+
+// result is the file's Result, timed from prepare.
+func (p *pending) result() Result {
+	p.res.Duration = time.Since(p.start)
+	return p.res
+}
+
+// prepare opens, checks and classifies a file and resolves its issue: all
+// but the upload. A file that cannot or need not be uploaded comes back
+// done.
+func (w *Watcher) prepare(ctx context.Context, j job) *pending {
+	p := &pending{j: j, res: Result{Path: j.path}, start: time.Now()}
+	name := filepath.Base(j.path)
 	if j.root != "" {
 		// The file's folder must still be inside DIR: a folder swapped for
 		// a symlink after it was scanned must not lead the read elsewhere.
 		dir, err := filepath.EvalSymlinks(filepath.Dir(j.path))
 		if errors.Is(err, fs.ErrNotExist) {
-			return end(outcomeVanished, nil)
+			p.end(outcomeVanished, nil)
+			return p
 		}
 		if err != nil {
-			return end(outcomeRetry, err)
+			p.end(outcomeRetry, err)
+			return p
 		}
 		if !within(j.root, dir) {
-			return end(OutcomeFailed, fmt.Errorf("refused: %s resolves to %s, outside %s", filepath.Dir(j.rel), dir, j.root))
+			p.end(OutcomeFailed, fmt.Errorf("refused: %s resolves to %s, outside %s", filepath.Dir(j.rel), dir, j.root))
+			return p
 		}
 	}
 	f, err := openNoFollow(j.path)
 	switch {
 	case err == nil:
+		p.f = f
 	case errors.Is(err, fs.ErrNotExist):
-		return end(outcomeVanished, nil)
+		p.end(outcomeVanished, nil)
+		return p
 	case isSymlinkErr(err):
-		return end(OutcomeFailed, symlinkRefusal(j))
+		p.end(OutcomeFailed, symlinkRefusal(j))
+		return p
 	case errors.Is(err, fs.ErrPermission):
-		return end(outcomeRetry, fmt.Errorf("cannot read the file (permission denied): %w", err))
+		p.end(outcomeRetry, fmt.Errorf("cannot read the file (permission denied): %w", err))
+		return p
 	default:
-		return end(outcomeRetry, err)
+		p.end(outcomeRetry, err)
+		return p
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return end(outcomeRetry, fmt.Errorf("stat: %w", err))
+		p.end(outcomeRetry, fmt.Errorf("stat: %w", err))
+		return p
 	}
-	res.sig, res.Size = sigOf(fi), fi.Size()
+	p.res.sig, p.res.Size = sigOf(fi), fi.Size()
 	if !fi.Mode().IsRegular() {
-		return end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+		p.end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+		return p
 	}
-	if j.root != "" && res.sig != j.sig {
-		return end(outcomeChanged, errors.New("it changed after it settled"))
+	if j.root != "" && p.res.sig != j.sig {
+		p.end(outcomeChanged, errors.New("it changed after it settled"))
+		return p
 	}
+	storedName, err := w.classifyOpen(p, name, fi.Size())
+	if err != nil || p.done() {
+		return p
+	}
+	issue, err := w.issues.resolve(ctx, w.db, j.route)
+	if err != nil {
+		p.end(w.errOutcome(err, j.route), fmt.Errorf("issue %q: %w", j.route, err))
+		return p
+	}
+	p.issue = issue
+	p.res.IssueID, p.res.IssueTitle, p.res.IssueCreated = issue.id, issue.title, issue.created
+	if issue.created {
+		w.log.Info("issue opened", "issue", issue.id, "title", issue.title)
+	}
+	p.res.StoredName = storedName
+	p.check = newSourceCheck(f, j.path, p.res.sig, j.root == "")
+	p.src = &progressReader{r: io.NewSectionReader(f, 0, 1<<62), total: fi.Size(), done: j.progress,
+		log: w.log, file: j.rel, start: time.Now(), last: time.Now(), check: p.check}
+	return p
+}
+
+// classifyOpen sniffs the open file's kind and returns the name it is
+// stored under; a file that is not stored comes back done.
+func (w *Watcher) classifyOpen(p *pending, name string, size int64) (string, error) {
 	head := make([]byte, sniffLen)
-	n, err := f.ReadAt(head, 0)
+	n, err := p.f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
-		return end(outcomeRetry, fmt.Errorf("read: %w", err))
+		err = fmt.Errorf("read: %w", err)
+		p.end(outcomeRetry, err)
+		return "", err
 	}
 	head = head[:n]
-	k := classify(name, head, fi.Size())
-	res.Kind = k.String()
+	k := classify(name, head, size)
+	p.kind, p.res.Kind = k, k.String()
 	storedName := name
 	switch k {
 	case kindEmpty:
-		return end(OutcomeSkipped, errors.New("empty file: left in place until it has content"))
+		p.end(OutcomeSkipped, errors.New("empty file: left in place until it has content"))
 	case kindUnknown:
-		return end(OutcomeSkipped, errors.New("neither an image (PNG, JPEG, GIF, WebP, BMP) nor text: left in place"))
+		p.end(OutcomeSkipped, errors.New("neither an image (PNG, JPEG, GIF, WebP, BMP) nor text: left in place"))
 	case kindFakeImage:
-		return end(OutcomeFailed, fmt.Errorf("named %s but its bytes are not a PNG, JPEG, GIF, WebP or BMP image", filepath.Ext(name)))
+		p.end(OutcomeFailed, fmt.Errorf("named %s but its bytes are not a PNG, JPEG, GIF, WebP or BMP image", filepath.Ext(name)))
 	case kindImage:
-		if fi.Size() > w.opts.MaxImageSize {
-			return end(OutcomeFailed, fmt.Errorf("image is %d bytes, over the %d-byte limit (setting max-image-size)", fi.Size(), w.opts.MaxImageSize))
+		if size > w.opts.MaxImageSize {
+			p.end(OutcomeFailed, fmt.Errorf("image is %d bytes, over the %d-byte limit (setting max-image-size)", size, w.opts.MaxImageSize))
 		}
 	case kindGzipLog:
 		storedName = gzipInnerName(name)
-		inner, err := gzipHead(f, fi.Size())
+		inner, err := gzipHead(p.f, size)
 		if err != nil {
-			return end(OutcomeFailed, err)
+			p.end(OutcomeFailed, err)
+			return "", nil
 		}
 		switch classify(storedName, inner, int64(len(inner))) {
 		case kindLog, kindDocument: // a .pcap.gz is extracted as it inflates
 		case kindEmpty:
-			return end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
+			p.end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
 		case kindFakeImage:
-			return end(OutcomeFailed, fmt.Errorf("gzip named %s whose content is not an image", storedName))
+			p.end(OutcomeFailed, fmt.Errorf("gzip named %s whose content is not an image", storedName))
 		default:
-			return end(OutcomeSkipped, errors.New("gzip whose content is not text (an archive?): left in place"))
+			p.end(OutcomeSkipped, errors.New("gzip whose content is not text (an archive?): left in place"))
 		}
 	}
+	return storedName, nil
+}
 
-	issue, err := w.issues.resolve(ctx, w.db, j.route)
-	if err != nil {
-		return end(w.errOutcome(err, j.route), fmt.Errorf("issue %q: %w", j.route, err))
-	}
-	res.IssueID, res.IssueTitle, res.IssueCreated = issue.id, issue.title, issue.created
-	if issue.created {
-		w.log.Info("issue opened", "issue", issue.id, "title", issue.title)
-	}
-	res.StoredName = storedName
-
-	check := newSourceCheck(f, j.path, res.sig, j.root == "")
-	src := &progressReader{r: io.NewSectionReader(f, 0, 1<<62), total: fi.Size(), done: j.progress,
-		log: w.log, file: j.rel, start: time.Now(), last: time.Now(), check: check}
-	switch k {
+// upload stores a prepared file in a transaction of its own.
+func (w *Watcher) upload(ctx context.Context, p *pending) {
+	route := p.j.route
+	switch p.kind {
 	case kindImage:
-		data, err := io.ReadAll(io.LimitReader(src, w.opts.MaxImageSize+1))
+		data, err := io.ReadAll(io.LimitReader(p.src, w.opts.MaxImageSize+1))
 		if err != nil {
-			return end(outcomeRetry, fmt.Errorf("read: %w", err))
+			p.end(outcomeRetry, fmt.Errorf("read: %w", err))
+			return
 		}
-		img, err := w.db.UploadImageByContent(ctx, issue.id, storedName, data)
+		img, err := w.db.UploadImageByContent(ctx, p.issue.id, p.res.StoredName, data)
 		if err != nil {
-			return end(w.errOutcome(err, j.route), err)
+			p.end(w.errOutcome(err, route), err)
+			return
 		}
-		res.ID, res.Bytes = img.ID, img.FileSize
-		res.setDup(img.Duplicate)
+		p.res.ID, p.res.Bytes = img.ID, img.FileSize
+		p.res.setDup(img.Duplicate)
 	case kindLog, kindDocument: // the store extracts a document's text
-		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, checkedReader{src, check})
-		if err = firstErr(src.err, err); err != nil {
-			return end(w.errOutcome(err, j.route), err)
-		}
-		res.ID, res.Bytes = lf.ID, lf.FileSize
-		res.setDup(lf.Duplicate)
+		lf, err := w.db.UploadLogFileByContent(ctx, p.issue.id, p.res.StoredName, checkedReader{p.src, p.check})
+		w.stored(p, lf, err)
+		return
 	case kindGzipLog:
-		lf, err := w.uploadGzip(ctx, issue.id, storedName, src, check)
-		if err != nil {
-			return end(w.errOutcome(err, j.route), err)
-		}
-		res.ID, res.Bytes = lf.ID, lf.FileSize
-		res.setDup(lf.Duplicate)
+		lf, err := w.uploadGzip(ctx, p.issue.id, p.res.StoredName, p.src, p.check)
+		w.stored(p, lf, err)
+		return
 	}
-	if j.root != "" {
-		if after, err := f.Stat(); err == nil && sigOf(after) != res.sig {
-			// Stored as read; a writer came back. Take the file again once
-			// it settles (the same bytes would be a duplicate).
-			res.sig = sigOf(after)
-			return end(outcomeChanged, nil)
-		}
+	w.afterStore(p)
+}
+
+// stored records a log upload's outcome.
+func (w *Watcher) stored(p *pending, lf store.LogFile, err error) {
+	if err = firstErr(p.src.err, err); err != nil {
+		p.end(w.errOutcome(err, p.j.route), err)
+		return
 	}
-	return res, f
+	p.res.ID, p.res.Bytes = lf.ID, lf.FileSize
+	p.res.setDup(lf.Duplicate)
+	w.afterStore(p)
+}
+
+// afterStore looks at a stored file once more: a watched file written to
+// since its check is taken again once it settles.
+func (w *Watcher) afterStore(p *pending) {
+	if p.j.root == "" {
+		return
+	}
+	if after, err := p.f.Stat(); err == nil && sigOf(after) != p.res.sig {
+		// Stored as read; a writer came back. Take the file again once
+		// it settles (the same bytes would be a duplicate).
+		p.res.sig = sigOf(after)
+		p.end(outcomeChanged, nil)
+	}
 }
 
 func (r *Result) setDup(dup bool) {

@@ -72,6 +72,7 @@ import (
 // Store is the part of *store.DB the watcher uses.
 type Store interface {
 	UploadLogFileByContent(ctx context.Context, issueID, fileName string, r io.Reader) (store.LogFile, error)
+	UploadLogFiles(ctx context.Context, ups []store.LogUpload) ([]store.LogUploadResult, error)
 	UploadImageByContent(ctx context.Context, issueID, fileName string, data []byte) (store.ImageAttachment, error)
 	FindIssueByID(ctx context.Context, id string) (store.IssueDetail, error)
 	FindOpenIssueByTitle(ctx context.Context, title string) (store.Issue, error)
@@ -90,6 +91,9 @@ type Options struct {
 	Ignore            []string      // extra name patterns, added to the built-in ones
 	Workers           int           // parallel ingests of files up to BigFile (runtime.NumCPU())
 	BigFile           int64         // files over this go to their own lane (64 MiB)
+	GroupFiles        int           // most small logs committed together (64; 1 turns grouping off)
+	GroupBytes        int64         // most bytes of logs committed together (4 MiB)
+	GroupWait         time.Duration // how long a worker waits for more small files before a group commit (0: takes what is ready)
 	MaxTracked        int           // most paths held in memory at once; the rest wait for a rescan (10000)
 	MaxImageSize      int64         // largest image read into memory (50 MiB)
 	MaxDecompress     int64         // most bytes a .gz log may inflate to (100 MiB)
@@ -127,6 +131,15 @@ func (o *Options) defaults() {
 	}
 	if o.BigFile <= 0 {
 		o.BigFile = 64 << 20
+	}
+	if o.GroupFiles <= 0 {
+		o.GroupFiles = 64
+	}
+	if o.GroupBytes <= 0 {
+		o.GroupBytes = 4 << 20
+	}
+	if o.GroupWait < 0 {
+		o.GroupWait = 0
 	}
 	if o.MaxTracked <= 0 {
 		o.MaxTracked = 10000
@@ -683,37 +696,50 @@ func (w *Watcher) checkSettling() {
 // work runs one worker of a lane until the watcher closes.
 func (w *Watcher) work(lane int) {
 	for {
-		w.mu.Lock()
-		for len(w.lanes[lane]) == 0 && !w.closing {
-			w.cond.Wait()
-		}
-		if w.closing {
-			w.mu.Unlock()
+		batch := w.take(lane)
+		switch len(batch) {
+		case 0:
 			return
+		case 1:
+			w.process(batch[0])
+		default:
+			w.processGroup(batch)
 		}
-		it := w.lanes[lane][0]
-		w.lanes[lane][0] = nil
-		w.lanes[lane] = w.lanes[lane][1:]
-		it.state = inFlight
-		rec := &flightRec{Path: it.path, Size: it.sig.size, Started: time.Now()}
-		w.flight[it] = rec
-		w.mu.Unlock()
-
-		w.process(it, rec)
 	}
+}
+
+// taken is a file a worker took from its lane.
+type taken struct {
+	it  *item
+	rec *flightRec
 }
 
 // process ingests one settled file and files it away. In-flight work is not
 // canceled by Close: a file started is finished (committed and moved).
-func (w *Watcher) process(it *item, rec *flightRec) {
+func (w *Watcher) process(t taken) {
 	ctx := context.WithoutCancel(w.ctx)
+	p := w.prepare(ctx, w.jobOf(t))
+	if !p.done() {
+		w.upload(ctx, p)
+	}
+	w.complete(t.it, p)
+}
+
+func (w *Watcher) jobOf(t taken) job {
+	it := t.it
 	rel, _ := filepath.Rel(it.root, it.path)
-	j := job{path: it.path, root: it.root, rel: rel, route: w.route(rel), sig: it.sig, progress: &rec.Done}
-	res, held := w.ingest(ctx, j)
+	return job{path: it.path, root: it.root, rel: rel, route: w.route(rel), sig: it.sig, progress: &t.rec.Done}
+}
+
+// complete files away an ingested file (moved once stored, to .failed on
+// failure) and decides what becomes of its item.
+func (w *Watcher) complete(it *item, p *pending) {
+	j, res, held := p.j, p.result(), p.f
 	if held != nil {
 		defer held.Close()
 	}
 	res.Dir = it.root
+	rel := j.rel
 
 	retry, again := time.Duration(0), false
 	switch res.Outcome {
