@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Group uploads.
@@ -40,7 +42,9 @@ type LogUploadResult struct {
 	Err     error
 }
 
-// UploadLogFiles stores several logs, meant to be small, in one commit. A
+// UploadLogFiles stores several logs, meant to be small, in one commit.
+// They are read side by side (GOMAXPROCS at a time), so a Content must not
+// share state with another's. A
 // result's Err is its log's own outcome, as UploadLogFileByContent would
 // return it; one upload failing never keeps the others from being stored.
 // A log is durably stored once the call returns with its Err nil. The
@@ -50,23 +54,25 @@ func (db *DB) UploadLogFiles(ctx context.Context, ups []LogUpload) ([]LogUploadR
 	out := make([]LogUploadResult, len(ups))
 	staged := make([]*stagedLog, len(ups))
 	fins := make([]*logFinal, len(ups))
-	for i, u := range ups {
-		name := strings.TrimSpace(u.FileName)
-		switch {
-		case name == "":
-			out[i].Err = Errorf(EInvalid, "file name is required")
-			continue
-		case u.Content == nil:
-			out[i].Err = Errorf(EInvalid, "content is required")
-			continue
-		}
-		st, err := db.stageLog(ctx, logUpload{issueID: u.IssueID, name: name, src: u.Content, size: -1})
-		if err != nil {
-			out[i].Err = err
-			continue
-		}
-		staged[i], fins[i] = st, st.ing.final(st.last)
+	// Made in upload order before the reads, which run side by side.
+	ids := make([]string, len(ups))
+	for i := range ids {
+		ids[i] = newID()
 	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(ups), max(1, runtime.GOMAXPROCS(0))) {
+		wg.Go(func() {
+			for i := range next {
+				out[i].Err = db.stageGroupLog(ctx, ups[i], ids[i], &staged[i], &fins[i])
+			}
+		})
+	}
+	for i := range ups {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	errs, err := db.commitGroup(ctx, staged, fins)
 	for i, st := range staged {
 		if st == nil {
@@ -90,6 +96,23 @@ func (db *DB) UploadLogFiles(ctx context.Context, ups []LogUpload) ([]LogUploadR
 		}
 	}
 	return out, err
+}
+
+// stageGroupLog reads one upload of a group up to its final transaction.
+func (db *DB) stageGroupLog(ctx context.Context, u LogUpload, id string, st **stagedLog, fin **logFinal) error {
+	name := strings.TrimSpace(u.FileName)
+	switch {
+	case name == "":
+		return Errorf(EInvalid, "file name is required")
+	case u.Content == nil:
+		return Errorf(EInvalid, "content is required")
+	}
+	s, err := db.stageLog(ctx, logUpload{issueID: u.IssueID, name: name, src: u.Content, size: -1, id: id})
+	if err != nil {
+		return err
+	}
+	*st, *fin = s, s.ing.final(s.last)
+	return nil
 }
 
 // commitGroup writes the staged logs' final rows in one transaction and

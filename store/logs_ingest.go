@@ -190,6 +190,7 @@ type logUpload struct {
 	file                *os.File      // UploadLogFile's file, which can be hashed first
 	checker             SourceChecker // src, when it can tell whether it changed under the read
 	size                int64         // the file's size, or -1 when unknown
+	id                  string        // the log's id, made in advance (a group's, in order); "" for a new one
 }
 
 func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
@@ -237,7 +238,10 @@ func (db *DB) stageLog(ctx context.Context, in logUpload) (*stagedLog, error) {
 	// The extractor and the decoder wrap the source: ask the source itself
 	// whether what was read still stands.
 	in.checker, _ = in.src.(SourceChecker)
-	id := newID()
+	id := in.id
+	if id == "" {
+		id = newID()
+	}
 	ex, err := db.extractLogSource(ctx, &in, id) // logs_extract.go: PDF, DOCX, XLSX, pcap
 	if err != nil {
 		return st, err
