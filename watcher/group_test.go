@@ -23,10 +23,11 @@ func TestWatcher_Group(t *testing.T) {
 	db := shared(t)
 	dir := t.TempDir()
 	const n = 30
+	run := time.Now().UnixNano() // bytes and issue of their own: -count=N shares the store
 	want := map[string][]byte{}
 	for i := range n {
 		name := fmt.Sprintf("g%02d.log", i)
-		want[name] = numbered(name, 0, 20+i)
+		want[name] = numbered(fmt.Sprintf("%s-%d", name, run), 0, 20+i)
 		if err := os.WriteFile(filepath.Join(dir, name), want[name], 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +61,7 @@ func TestWatcher_Group(t *testing.T) {
 	defer watcher.SetBeforeGroupCommit(nil)
 	defer watcher.SetBeforeSourceCheck(nil)
 
-	h := start(t, db, watcher.Options{Dirs: []string{dir}, Workers: 1})
+	h := start(t, db, watcher.Options{Dirs: []string{dir}, Workers: 1, Issue: fmt.Sprintf("group %d", run)})
 	rs := h.wait(n, 30*time.Second)
 	h.quiet(n, 500*time.Millisecond)
 
