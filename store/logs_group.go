@@ -43,13 +43,13 @@ type LogUploadResult struct {
 }
 
 // UploadLogFiles stores several logs, meant to be small, in one commit.
-// They are read side by side (GOMAXPROCS at a time), so a Content must not
-// share state with another's. A
-// result's Err is its log's own outcome, as UploadLogFileByContent would
+// A result's Err is its log's own outcome, as UploadLogFileByContent would
 // return it; one upload failing never keeps the others from being stored.
 // A log is durably stored once the call returns with its Err nil. The
 // error is non-nil only when no log could be stored at all (ctx cancelled,
-// the database unwritable); every result then carries it too.
+// the database unwritable); every result then carries it too. The uploads
+// are read side by side (GOMAXPROCS at a time), so no two Contents may
+// share a reader.
 func (db *DB) UploadLogFiles(ctx context.Context, ups []LogUpload) ([]LogUploadResult, error) {
 	out := make([]LogUploadResult, len(ups))
 	staged := make([]*stagedLog, len(ups))
