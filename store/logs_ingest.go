@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -190,47 +189,16 @@ type logUpload struct {
 	file                *os.File      // UploadLogFile's file, which can be hashed first
 	checker             SourceChecker // src, when it can tell whether it changed under the read
 	size                int64         // the file's size, or -1 when unknown
+	id                  string        // the log's id, made in advance (a group's, in order); "" for a new one
 }
 
 func (db *DB) uploadLog(ctx context.Context, in logUpload) (LogFile, error) {
-	if in.issueID == "" {
-		return LogFile{}, Errorf(EInvalid, "issue id is required")
+	st, err := db.stageLog(ctx, in)
+	if err != nil || st.ing == nil {
+		return st.dup, err
 	}
-	if err := db.read(ctx, func(tx *sql.Tx) error {
-		var title string
-		err := tx.QueryRowContext(ctx, `SELECT title FROM issues WHERE id = ?`, in.issueID).Scan(&title)
-		if err == sql.ErrNoRows {
-			return errNoIssue(in.issueID)
-		}
-		return err
-	}); err != nil {
-		return LogFile{}, err
-	}
-	db.maybeCollectLogGarbage(ctx)
-	if in.file != nil {
-		if lf, ok, err := db.dedupLogFile(ctx, in); err != nil || ok {
-			return lf, err
-		}
-	}
-	// The extractor and the decoder wrap the source: ask the source itself
-	// whether what was read still stands.
-	in.checker, _ = in.src.(SourceChecker)
-	id := newID()
-	ex, err := db.extractLogSource(ctx, &in, id) // logs_extract.go: PDF, DOCX, XLSX, pcap
-	if err != nil {
-		return LogFile{}, err
-	}
-	dec := ex.decoder()
-	if ex == nil {
-		in.src, dec = decodeLogSource(in.src) // logs_decode.go
-	}
-	ing := &logIngest{db: db, in: in, id: id, dec: dec}
-	lf, err := ing.run(ctx)
-	lf, err = ex.finish(ctx, lf, err)
-	if err == nil && !lf.Duplicate {
-		db.queuePIIScan(ctx, lf.ID, lf.FileSize) // pii_scan.go
-	}
-	return lf, err
+	lf, err := st.ing.finish(ctx, st.last)
+	return st.end(ctx, lf, err)
 }
 
 // dedupLogFile hashes the file first, but only when the issue has a log of
@@ -337,7 +305,9 @@ func (ing *logIngest) fail(err error) {
 	ing.errOnce.Do(func() { ing.err = err; ing.cancel() })
 }
 
-func (ing *logIngest) run(ctx context.Context) (LogFile, error) {
+// stage runs the pipeline and returns the last batch, which the final
+// transaction writes.
+func (ing *logIngest) stage(ctx context.Context) (*logBatch, error) {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ing.cancel = cancel
@@ -378,14 +348,15 @@ func (ing *logIngest) run(ctx context.Context) (LogFile, error) {
 	close(batches)
 	<-committed
 	wg.Wait()
+	recycleLogBufs(free)
 	if ctx.Err() != nil {
 		ing.err = ctx.Err() // whatever failed after, the caller gave up first
 	}
 	if ing.err != nil {
 		ing.dropStaged(ctx)
-		return LogFile{}, ing.err
+		return nil, ing.err
 	}
-	return ing.finish(ctx, last)
+	return last, nil
 }
 
 // read is the first stage: it reads the source, hashes it, and cuts it
@@ -468,15 +439,45 @@ func (ing *logIngest) read(ctx context.Context, free chan []byte, out chan<- *lo
 	return nil
 }
 
+// logBufs keeps a few chunk buffers between uploads: a fresh 1.5 MiB
+// buffer per upload, zeroed by the allocator, was a fifth of the CPU time
+// of storing 4 KiB logs. A bounded list, not a sync.Pool, so that what it
+// holds stays bounded (12 MiB) whatever the concurrency.
+var logBufs = make(chan []byte, 8)
+
 func getLogBuf(ctx context.Context, free chan []byte) ([]byte, error) {
 	select {
 	case b := <-free:
 		if b == nil {
-			b = make([]byte, 0, LogChunkTarget+2*logReadStep)
+			select {
+			case b = <-logBufs:
+			default:
+				b = make([]byte, 0, LogChunkTarget+2*logReadStep)
+			}
 		}
 		return b[:0], nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// recycleLogBufs hands the buffers on an ingest's free list, which no
+// stage holds any longer, to the next upload.
+func recycleLogBufs(free chan []byte) {
+	for {
+		select {
+		case b := <-free:
+			if b == nil {
+				continue
+			}
+			select {
+			case logBufs <- b:
+			default:
+				return // full: the rest are garbage
+			}
+		default:
+			return
+		}
 	}
 }
 
@@ -702,88 +703,9 @@ var ingestOwner = sync.OnceValue(func() string {
 // finish writes the final transaction: dedup, the last chunks, the row,
 // its meta and the timeline event.
 func (ing *logIngest) finish(ctx context.Context, last *logBatch) (LogFile, error) {
-	db := ing.db
-	lf := LogFile{
-		ID: ing.id, IssueID: ing.in.issueID, FileName: ing.in.name, FilePath: ing.in.path,
-		FileSize: ing.fileSize(), MimeType: ing.mime, ContentHash: ing.sum, LineCount: ing.lines, ValidUTF8: ing.valid,
-	}
-	var blob []byte
-	if ing.gzOK && ing.gz != nil && (ing.chunks == 0 || ing.chunks == 1 && len(last.pieces) == 1) {
-		// The gzip member is the log's only copy: its chunk row keeps the
-		// layout with empty data, and reads inflate content_compressed.
-		if ing.chunks == 1 {
-			last.pieces[0].zst = []byte{}
-		}
-		// The last deflate block (empty, fixed Huffman, BFINAL set), then
-		// the trailer: CRC-32 and size mod 2^32, little-endian.
-		ing.gz.Write([]byte{0x03, 0x00})
-		ing.gz.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, ing.crc), uint32(ing.size)))
-		blob = ing.gz.Bytes()
-	}
-	ing.gz = nil
-	facts := ing.finishFacts(last)
-	var dupID string
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		dupID = ""
-		if err := ing.checkSource(); err != nil {
-			return err
-		}
-		err := tx.QueryRowContext(ctx, `SELECT title FROM issues WHERE id = ?`, lf.IssueID).Scan(&lf.IssueTitle)
-		if err == sql.ErrNoRows {
-			return errNoIssue(lf.IssueID)
-		}
-		if err != nil {
-			return fmt.Errorf("find issue: %w", err)
-		}
-		if ing.staged {
-			res, err := tx.ExecContext(ctx, `DELETE FROM tftsrmcp_log_ingests WHERE id = ?`, ing.id)
-			if err != nil {
-				return fmt.Errorf("finish log ingest: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return errIngestAbandoned
-			}
-		}
-		err = tx.QueryRowContext(ctx, `SELECT id FROM log_files WHERE issue_id = ? AND content_hash = ? ORDER BY rowid LIMIT 1`,
-			lf.IssueID, lf.ContentHash).Scan(&dupID)
-		if err == nil {
-			return nil // the ingest row is gone: the staged chunks are now garbage, dropped below
-		}
-		if err != sql.ErrNoRows {
-			return fmt.Errorf("find duplicate log: %w", err)
-		}
-		if err := insertChunksTx(ctx, tx, lf.ID, last.pieces); err != nil {
-			return err
-		}
-		lf.UploadedAt = db.nowText()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type,
-			content_hash, uploaded_at, redacted, content_compressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-			lf.ID, lf.IssueID, lf.FileName, lf.FilePath, lf.FileSize, lf.MimeType, lf.ContentHash, lf.UploadedAt, blob); err != nil {
-			return fmt.Errorf("insert log file: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tftsrmcp_log_meta (log_file_id, raw_size, line_count, chunk_count, valid_utf8)
-			VALUES (?, ?, ?, ?, ?)`, lf.ID, ing.size, lf.LineCount, ing.chunks, lf.ValidUTF8); err != nil {
-			return fmt.Errorf("insert log meta: %w", err)
-		}
-		if err := insertLogFactsTx(ctx, tx, lf.ID, facts); err != nil {
-			return err
-		}
-		_, err = db.addTimelineEventTx(ctx, tx, lf.IssueID, EventLogUploaded, "Log uploaded: "+lf.FileName,
-			map[string]any{"file_name": lf.FileName, "file_size": lf.FileSize})
-		return err
-	})
-	if err != nil || dupID != "" {
-		ing.dropStaged(ctx)
-	}
-	if err != nil {
-		return LogFile{}, err
-	}
-	if dupID != "" {
-		dup, err := db.FindLogFileByID(ctx, dupID)
-		dup.Duplicate = err == nil
-		return dup, err
-	}
-	return lf, nil
+	fin := ing.final(last)
+	err := ing.db.write(ctx, func(tx *sql.Tx) error { return ing.finalTx(ctx, tx, fin) })
+	return ing.afterFinal(ctx, fin, err)
 }
 
 // fileSize is log_files.file_size: the original's size, which differs from

@@ -30,6 +30,7 @@ const (
 	childDataEnv = "TFTSR_WATCHER_TEST_DATA"
 	childDirEnv  = "TFTSR_WATCHER_TEST_DIR"
 	childDieEnv  = "TFTSR_WATCHER_TEST_DIE_AFTER" // kill -9 itself after the n-th commit, before its move
+	childMidEnv  = "TFTSR_WATCHER_TEST_DIE_MID"   // kill -9 itself inside the first group commit of 2 or more logs
 	crashTop     = "crash top-level"
 )
 
@@ -42,6 +43,24 @@ func runChild() {
 		var commits atomic.Int64
 		watcher.SetAfterCommit(func(string) {
 			if commits.Add(1) == int64(n) {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			}
+		})
+	}
+	if os.Getenv(childMidEnv) != "" {
+		// Half of the group's rows are written in its open transaction
+		// when the next file's source check runs: die there.
+		var at atomic.Pointer[string]
+		watcher.SetBeforeGroupCommit(func(paths []string) {
+			if len(paths) > 1 && at.Load() == nil {
+				p := paths[len(paths)/2]
+				at.Store(&p)
+				fmt.Fprintf(os.Stderr, "child: dying inside a group of %d\n", len(paths))
+			}
+		})
+		watcher.SetBeforeSourceCheck(func(path string) {
+			if p := at.Load(); p != nil && *p == path {
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {}
 			}
@@ -96,10 +115,11 @@ func TestWatcher_Crash(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr syncBuffer
-	startChild := func(dieAfter int) *exec.Cmd {
+	startChild := func(dieAfter int, extra ...string) *exec.Cmd {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), childEnv+"=1", childDataEnv+"="+dataDir, childDirEnv+"="+dir,
 			fmt.Sprintf("%s=%d", childDieEnv, dieAfter))
+		cmd.Env = append(cmd.Env, extra...)
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -137,7 +157,25 @@ func TestWatcher_Crash(t *testing.T) {
 
 	drop(200)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	for round := 0; round < 6; round++ {
+	for round := 0; round < 8; round++ {
+		if round%4 == 3 {
+			// Die inside a group's transaction: none of it is committed,
+			// and every file of it must still be in the folder.
+			cmd := startChild(0, childMidEnv+"=1")
+			drop(30)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				err = <-done
+				t.Errorf("round %d: no group of 2 or more formed in 30s (%v)", round, err)
+			}
+			t.Logf("round %d: killed itself inside a group commit (%v); %d of %d files still in the folder", round, err, len(remaining(t, dir)), dropped)
+			continue
+		}
 		if round%2 == 1 {
 			// Die in the window between a commit and its move.
 			n := 1 + rng.IntN(30)

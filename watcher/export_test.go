@@ -10,3 +10,7 @@ func SetDuringRead(f func(path string)) { duringRead = f }
 // SetBeforeSourceCheck sets the hook that runs just before the check that
 // what was read still stands.
 func SetBeforeSourceCheck(f func(path string)) { beforeSourceCheck = f }
+
+// SetBeforeGroupCommit sets the hook that runs with a group's paths before
+// the group is stored.
+func SetBeforeGroupCommit(f func(paths []string)) { beforeGroupCommit = f }

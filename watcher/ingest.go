@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,147 +124,220 @@ func (w *Watcher) IngestFile(ctx context.Context, path, issueHint string) (Resul
 // ingest reads and stores one file. It returns the open file (nil when it
 // was not opened) so that the caller can check, before moving the path,
 // that the path still names the file that was stored.
-func (w *Watcher) ingest(ctx context.Context, j job) (res Result, f *os.File) {
-	start := time.Now()
-	res = Result{Path: j.path}
-	defer func() { res.Duration = time.Since(start) }()
-	end := func(o Outcome, err error) (Result, *os.File) {
-		res.Outcome, res.Err = o, err
-		if o == outcomeChanged && f != nil {
-			if fi, err := f.Stat(); err == nil {
-				res.sig = sigOf(fi) // settle again from the file as it is now
-			}
-		}
-		if err != nil {
-			res.Error = err.Error()
-		}
-		return res, f
+func (w *Watcher) ingest(ctx context.Context, j job) (Result, *os.File) {
+	p := w.prepare(ctx, j)
+	if !p.done() {
+		w.upload(ctx, p)
 	}
-	name := filepath.Base(j.path)
+	return p.result(), p.f
+}
 
+// pending is one file on its way into the store: opened, classified and
+// routed by prepare, stored by upload (or by a group upload, group.go).
+type pending struct {
+	j     job
+	res   Result // Outcome set once the file is done with
+	f     *os.File
+	kind  kind
+	issue cachedIssue
+	src   *progressReader
+	check *sourceCheck
+	start time.Time
+}
+
+func (p *pending) done() bool { return p.res.Outcome != "" }
+
+// end records the file's outcome.
+func (p *pending) end(o Outcome, err error) {
+	p.res.Outcome, p.res.Err = o, err
+	if o == outcomeChanged && p.f != nil {
+		if fi, err := p.f.Stat(); err == nil {
+			p.res.sig = sigOf(fi) // settle again from the file as it is now
+		}
+	}
+	if err != nil {
+		p.res.Error = err.Error()
+	}
+}
+
+// result is the file's Result, timed from prepare.
+func (p *pending) result() Result {
+	p.res.Duration = time.Since(p.start)
+	return p.res
+}
+
+// prepare opens, checks and classifies a file and resolves its issue: all
+// but the upload. A file that cannot or need not be uploaded comes back
+// done.
+func (w *Watcher) prepare(ctx context.Context, j job) *pending {
+	p := &pending{j: j, res: Result{Path: j.path}, start: time.Now()}
+	name := filepath.Base(j.path)
 	if j.root != "" {
 		// The file's folder must still be inside DIR: a folder swapped for
 		// a symlink after it was scanned must not lead the read elsewhere.
 		dir, err := filepath.EvalSymlinks(filepath.Dir(j.path))
 		if errors.Is(err, fs.ErrNotExist) {
-			return end(outcomeVanished, nil)
+			p.end(outcomeVanished, nil)
+			return p
 		}
 		if err != nil {
-			return end(outcomeRetry, err)
+			p.end(outcomeRetry, err)
+			return p
 		}
 		if !within(j.root, dir) {
-			return end(OutcomeFailed, fmt.Errorf("refused: %s resolves to %s, outside %s", filepath.Dir(j.rel), dir, j.root))
+			p.end(OutcomeFailed, fmt.Errorf("refused: %s resolves to %s, outside %s", filepath.Dir(j.rel), dir, j.root))
+			return p
 		}
 	}
 	f, err := openNoFollow(j.path)
 	switch {
 	case err == nil:
+		p.f = f
 	case errors.Is(err, fs.ErrNotExist):
-		return end(outcomeVanished, nil)
+		p.end(outcomeVanished, nil)
+		return p
 	case isSymlinkErr(err):
-		return end(OutcomeFailed, symlinkRefusal(j))
+		p.end(OutcomeFailed, symlinkRefusal(j))
+		return p
 	case errors.Is(err, fs.ErrPermission):
-		return end(outcomeRetry, fmt.Errorf("cannot read the file (permission denied): %w", err))
+		p.end(outcomeRetry, fmt.Errorf("cannot read the file (permission denied): %w", err))
+		return p
 	default:
-		return end(outcomeRetry, err)
+		p.end(outcomeRetry, err)
+		return p
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return end(outcomeRetry, fmt.Errorf("stat: %w", err))
+		p.end(outcomeRetry, fmt.Errorf("stat: %w", err))
+		return p
 	}
-	res.sig, res.Size = sigOf(fi), fi.Size()
+	p.res.sig, p.res.Size = sigOf(fi), fi.Size()
 	if !fi.Mode().IsRegular() {
-		return end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+		p.end(OutcomeSkipped, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+		return p
 	}
-	if j.root != "" && res.sig != j.sig {
-		return end(outcomeChanged, errors.New("it changed after it settled"))
+	if j.root != "" && p.res.sig != j.sig {
+		p.end(outcomeChanged, errors.New("it changed after it settled"))
+		return p
 	}
+	storedName, err := w.classifyOpen(p, name, fi.Size())
+	if err != nil || p.done() {
+		return p
+	}
+	issue, err := w.issues.resolve(ctx, w.db, j.route)
+	if err != nil {
+		p.end(w.errOutcome(err, j.route), fmt.Errorf("issue %q: %w", j.route, err))
+		return p
+	}
+	p.issue = issue
+	p.res.IssueID, p.res.IssueTitle, p.res.IssueCreated = issue.id, issue.title, issue.created
+	if issue.created {
+		w.log.Info("issue opened", "issue", issue.id, "title", issue.title)
+	}
+	p.res.StoredName = storedName
+	p.check = newSourceCheck(f, j.path, p.res.sig, j.root == "")
+	p.src = &progressReader{r: io.NewSectionReader(f, 0, 1<<62), total: fi.Size(), done: j.progress,
+		log: w.log, file: j.rel, start: time.Now(), last: time.Now(), check: p.check}
+	return p
+}
+
+// classifyOpen sniffs the open file's kind and returns the name it is
+// stored under; a file that is not stored comes back done.
+func (w *Watcher) classifyOpen(p *pending, name string, size int64) (string, error) {
 	head := make([]byte, sniffLen)
-	n, err := f.ReadAt(head, 0)
+	n, err := p.f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
-		return end(outcomeRetry, fmt.Errorf("read: %w", err))
+		err = fmt.Errorf("read: %w", err)
+		p.end(outcomeRetry, err)
+		return "", err
 	}
 	head = head[:n]
-	k := classify(name, head, fi.Size())
-	res.Kind = k.String()
+	k := classify(name, head, size)
+	p.kind, p.res.Kind = k, k.String()
 	storedName := name
 	switch k {
 	case kindEmpty:
-		return end(OutcomeSkipped, errors.New("empty file: left in place until it has content"))
+		p.end(OutcomeSkipped, errors.New("empty file: left in place until it has content"))
 	case kindUnknown:
-		return end(OutcomeSkipped, errors.New("neither an image (PNG, JPEG, GIF, WebP, BMP) nor text: left in place"))
+		p.end(OutcomeSkipped, errors.New("neither an image (PNG, JPEG, GIF, WebP, BMP) nor text: left in place"))
 	case kindFakeImage:
-		return end(OutcomeFailed, fmt.Errorf("named %s but its bytes are not a PNG, JPEG, GIF, WebP or BMP image", filepath.Ext(name)))
+		p.end(OutcomeFailed, fmt.Errorf("named %s but its bytes are not a PNG, JPEG, GIF, WebP or BMP image", filepath.Ext(name)))
 	case kindImage:
-		if fi.Size() > w.opts.MaxImageSize {
-			return end(OutcomeFailed, fmt.Errorf("image is %d bytes, over the %d-byte limit (setting max-image-size)", fi.Size(), w.opts.MaxImageSize))
+		if size > w.opts.MaxImageSize {
+			p.end(OutcomeFailed, fmt.Errorf("image is %d bytes, over the %d-byte limit (setting max-image-size)", size, w.opts.MaxImageSize))
 		}
 	case kindGzipLog:
 		storedName = gzipInnerName(name)
-		inner, err := gzipHead(f, fi.Size())
+		inner, err := gzipHead(p.f, size)
 		if err != nil {
-			return end(OutcomeFailed, err)
+			p.end(OutcomeFailed, err)
+			return "", nil
 		}
 		switch classify(storedName, inner, int64(len(inner))) {
 		case kindLog, kindDocument: // a .pcap.gz is extracted as it inflates
 		case kindEmpty:
-			return end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
+			p.end(OutcomeSkipped, errors.New("gzip of an empty file: left in place"))
 		case kindFakeImage:
-			return end(OutcomeFailed, fmt.Errorf("gzip named %s whose content is not an image", storedName))
+			p.end(OutcomeFailed, fmt.Errorf("gzip named %s whose content is not an image", storedName))
 		default:
-			return end(OutcomeSkipped, errors.New("gzip whose content is not text (an archive?): left in place"))
+			p.end(OutcomeSkipped, errors.New("gzip whose content is not text (an archive?): left in place"))
 		}
 	}
+	return storedName, nil
+}
 
-	issue, err := w.issues.resolve(ctx, w.db, j.route)
-	if err != nil {
-		return end(w.errOutcome(err, j.route), fmt.Errorf("issue %q: %w", j.route, err))
-	}
-	res.IssueID, res.IssueTitle, res.IssueCreated = issue.id, issue.title, issue.created
-	if issue.created {
-		w.log.Info("issue opened", "issue", issue.id, "title", issue.title)
-	}
-	res.StoredName = storedName
-
-	check := newSourceCheck(f, j.path, res.sig, j.root == "")
-	src := &progressReader{r: io.NewSectionReader(f, 0, 1<<62), total: fi.Size(), done: j.progress,
-		log: w.log, file: j.rel, start: time.Now(), last: time.Now(), check: check}
-	switch k {
+// upload stores a prepared file in a transaction of its own.
+func (w *Watcher) upload(ctx context.Context, p *pending) {
+	route := p.j.route
+	switch p.kind {
 	case kindImage:
-		data, err := io.ReadAll(io.LimitReader(src, w.opts.MaxImageSize+1))
+		data, err := io.ReadAll(io.LimitReader(p.src, w.opts.MaxImageSize+1))
 		if err != nil {
-			return end(outcomeRetry, fmt.Errorf("read: %w", err))
+			p.end(outcomeRetry, fmt.Errorf("read: %w", err))
+			return
 		}
-		img, err := w.db.UploadImageByContent(ctx, issue.id, storedName, data)
+		img, err := w.db.UploadImageByContent(ctx, p.issue.id, p.res.StoredName, data)
 		if err != nil {
-			return end(w.errOutcome(err, j.route), err)
+			p.end(w.errOutcome(err, route), err)
+			return
 		}
-		res.ID, res.Bytes = img.ID, img.FileSize
-		res.setDup(img.Duplicate)
+		p.res.ID, p.res.Bytes = img.ID, img.FileSize
+		p.res.setDup(img.Duplicate)
 	case kindLog, kindDocument: // the store extracts a document's text
-		lf, err := w.db.UploadLogFileByContent(ctx, issue.id, storedName, checkedReader{src, check})
-		if err = firstErr(src.err, err); err != nil {
-			return end(w.errOutcome(err, j.route), err)
-		}
-		res.ID, res.Bytes = lf.ID, lf.FileSize
-		res.setDup(lf.Duplicate)
+		lf, err := w.db.UploadLogFileByContent(ctx, p.issue.id, p.res.StoredName, checkedReader{p.src, p.check})
+		w.stored(p, lf, err)
+		return
 	case kindGzipLog:
-		lf, err := w.uploadGzip(ctx, issue.id, storedName, src, check)
-		if err != nil {
-			return end(w.errOutcome(err, j.route), err)
-		}
-		res.ID, res.Bytes = lf.ID, lf.FileSize
-		res.setDup(lf.Duplicate)
+		lf, err := w.uploadGzip(ctx, p.issue.id, p.res.StoredName, p.src, p.check)
+		w.stored(p, lf, err)
+		return
 	}
-	if j.root != "" {
-		if after, err := f.Stat(); err == nil && sigOf(after) != res.sig {
-			// Stored as read; a writer came back. Take the file again once
-			// it settles (the same bytes would be a duplicate).
-			res.sig = sigOf(after)
-			return end(outcomeChanged, nil)
-		}
+	w.afterStore(p)
+}
+
+// stored records a log upload's outcome.
+func (w *Watcher) stored(p *pending, lf store.LogFile, err error) {
+	if err = firstErr(p.src.err, err); err != nil {
+		p.end(w.errOutcome(err, p.j.route), err)
+		return
 	}
-	return res, f
+	p.res.ID, p.res.Bytes = lf.ID, lf.FileSize
+	p.res.setDup(lf.Duplicate)
+	w.afterStore(p)
+}
+
+// afterStore looks at a stored file once more: a watched file written to
+// since its check is taken again once it settles.
+func (w *Watcher) afterStore(p *pending) {
+	if p.j.root == "" {
+		return
+	}
+	if after, err := p.f.Stat(); err == nil && sigOf(after) != p.res.sig {
+		// Stored as read; a writer came back. Take the file again once
+		// it settles (the same bytes would be a duplicate).
+		p.res.sig = sigOf(after)
+		p.end(outcomeChanged, nil)
+	}
 }
 
 func (r *Result) setDup(dup bool) {
@@ -274,127 +345,6 @@ func (r *Result) setDup(dup bool) {
 	if dup {
 		r.Outcome = OutcomeDuplicate
 	}
-}
-
-// uploadGzip streams the decompressed text into the store, within the
-// decompression guard: memory stays bounded whatever the file inflates to.
-func (w *Watcher) uploadGzip(ctx context.Context, issueID, name string, src io.Reader, check *sourceCheck) (store.LogFile, error) {
-	pr, pw := io.Pipe()
-	var derr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, derr = store.Decompress(pw, src, w.opts.MaxDecompress)
-		pw.CloseWithError(derr)
-	}()
-	in := &errReader{r: pr}
-	lf, err := w.db.UploadLogFileByContent(ctx, issueID, name, checkedReader{in, check})
-	pr.CloseWithError(errUploadEnded) // unblocks the decompressor if the upload stopped reading
-	<-done
-	if in.err != nil {
-		// The decompressor failed first (a bomb, corrupt data): that is the
-		// cause, whatever the store made of it.
-		if errors.Is(in.err, store.ErrDecompressLimit) {
-			return store.LogFile{}, fmt.Errorf("%w (setting max-decompress); nothing was stored", in.err)
-		}
-		return store.LogFile{}, in.err
-	}
-	return lf, err
-}
-
-var (
-	errUploadEnded = errors.New("upload ended")
-	errNoLink      = errors.New("no hard link")
-)
-
-// errReader remembers the first error other than EOF its reader gave.
-type errReader struct {
-	r   io.Reader
-	err error
-}
-
-func (e *errReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
-}
-
-// gzipHead returns the first bytes of a gzip file's content.
-func gzipHead(f *os.File, size int64) ([]byte, error) {
-	var buf limitedBuffer
-	buf.max = sniffLen
-	_, err := store.Decompress(&buf, io.NewSectionReader(f, 0, size), sniffLen)
-	if err != nil && !errors.Is(err, store.ErrDecompressLimit) {
-		return nil, fmt.Errorf("not a readable gzip file: %w", err)
-	}
-	return buf.b, nil
-}
-
-// limitedBuffer keeps the first max bytes written to it.
-type limitedBuffer struct {
-	b   []byte
-	max int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := l.max - len(l.b); room > 0 {
-		l.b = append(l.b, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-// progressReader counts what was read, for Status, and logs progress of a
-// big file every few seconds.
-type progressReader struct {
-	r           io.Reader
-	total, n    int64
-	done        *atomic.Int64
-	log         *slog.Logger
-	file        string
-	start, last time.Time
-	err         error        // the first read error other than EOF
-	check       *sourceCheck // what was read, for the check before commit
-}
-
-// duringRead, when set (by tests only), runs once a file's first bytes are
-// read: the moment a rotation makes a torn log.
-var duringRead func(path string)
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if p.check != nil && n > 0 {
-		p.check.saw(p.n, b[:n])
-		if duringRead != nil && p.n == 0 {
-			duringRead(p.check.path)
-		}
-	}
-	p.n += int64(n)
-	if p.done != nil {
-		p.done.Store(p.n)
-	}
-	if err != nil && err != io.EOF && p.err == nil {
-		p.err = err
-	}
-	if p.total > progressLine {
-		if now := time.Now(); now.Sub(p.last) >= 5*time.Second {
-			p.last = now
-			secs := now.Sub(p.start).Seconds()
-			p.log.Info("ingest progress", "file", p.file, "bytes", p.n, "of", p.total,
-				"pct", p.n*100/max(p.total, 1), "mb_s", fmt.Sprintf("%.1f", float64(p.n)/(1<<20)/secs))
-		}
-	}
-	return n, err
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 // errOutcome sorts an error into one a retry may cure and one it cannot.
@@ -434,211 +384,4 @@ func symlinkRefusal(j job) error {
 		where = "outside"
 	}
 	return fmt.Errorf("refused: a symlink to %s (%s the watched folder); the watcher never follows links", target, where)
-}
-
-// issueCache resolves routing names to issues, one at a time, so that two
-// files for a new folder open one issue, not two.
-type issueCache struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]cachedIssue
-}
-
-type cachedIssue struct {
-	id, title string
-	created   bool
-	at        time.Time
-}
-
-// resolve finds the issue whose id is name, else the open issue titled
-// name, else creates it. A hit is kept for ttl: an issue closed meanwhile
-// still receives files for that long.
-func (c *issueCache) resolve(ctx context.Context, db Store, name string) (cachedIssue, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return cachedIssue{}, store.Errorf(store.EInvalid, "empty issue name")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.m[name]; ok && time.Since(e.at) < c.ttl {
-		e.created = false
-		return e, nil
-	}
-	e := cachedIssue{at: time.Now()}
-	d, err := db.FindIssueByID(ctx, name)
-	switch {
-	case err == nil:
-		e.id, e.title = d.ID, d.Title
-	case store.ErrorCode(err) != store.ENotFound:
-		return e, err
-	default:
-		is, err := db.FindOpenIssueByTitle(ctx, name)
-		if store.ErrorCode(err) == store.ENotFound {
-			is, err = db.CreateIssue(ctx, store.NewIssue{
-				Title:       name,
-				Source:      "watcher",
-				Description: "Opened by the tftsr-mcp watcher for files dropped into a folder named " + name + ".",
-			})
-			e.created = err == nil
-		}
-		if err != nil {
-			return e, err
-		}
-		e.id, e.title = is.ID, is.Title
-	}
-	if c.m == nil {
-		c.m = map[string]cachedIssue{}
-	}
-	c.m[name] = e
-	return e, nil
-}
-
-func (c *issueCache) forget(name string) {
-	c.mu.Lock()
-	delete(c.m, strings.TrimSpace(name))
-	c.mu.Unlock()
-}
-
-// errReplaced says the path now names another file than the one stored.
-var errReplaced = errors.New("replaced")
-
-// finish moves (or deletes) a stored file, after checking that the path
-// still names the file that was read: a new file dropped under the same
-// name meanwhile stays for its own turn (errReplaced).
-func (w *Watcher) finish(held *os.File, j job, res *Result) error {
-	fi, err := os.Lstat(j.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // renamed or deleted mid-way; a renamed file comes back as a duplicate
-	}
-	if err != nil {
-		return err
-	}
-	hfi, err := held.Stat()
-	if err != nil {
-		return err
-	}
-	if !os.SameFile(fi, hfi) || sigOf(fi) != res.sig {
-		return errReplaced
-	}
-	if w.opts.DeleteAfterIngest {
-		if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	dir := filepath.Join(j.root, ingestedDir, time.Now().Format("2006-01-02"), filepath.Dir(j.rel))
-	moved, err := moveNoClobber(j.path, dir, filepath.Base(j.path))
-	res.MovedTo = moved
-	return err
-}
-
-// fail moves a file that cannot be stored to DIR/.failed/<path> with a
-// <name>.error.txt beside it. A file that cannot be moved is left in place
-// (and logged once).
-func (w *Watcher) fail(j job, res *Result) {
-	if j.root == "" {
-		return
-	}
-	dir := filepath.Join(j.root, failedDir, filepath.Dir(j.rel))
-	moved, err := moveNoClobber(j.path, dir, filepath.Base(j.path))
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err != nil {
-		res.Outcome = OutcomeSkipped
-		res.Error += fmt.Sprintf("; and it could not be moved to %s: %v", failedDir, err)
-		return
-	}
-	res.MovedTo = moved
-	text := fmt.Sprintf("file:    %s\nfailed:  %s\nissue:   %s\nerror:   %s\n\nTo try again, fix the cause and move the file back into %s.\n",
-		j.rel, time.Now().Format(time.RFC3339), j.route, res.Error, filepath.Join(j.root, filepath.Dir(j.rel)))
-	if err := createNoClobber(moved+".error.txt", []byte(text)); err != nil {
-		w.log.Warn("write error note", "file", moved, "error", err)
-	}
-}
-
-// moveNoClobber moves src into dir under name, or name-1, name-2 ... if
-// taken: a hard link never replaces an existing name, and the original is
-// removed only once the link exists. Where hard links are not supported the
-// name is reserved with O_EXCL and the file renamed over the reservation.
-func moveNoClobber(src, dir, name string) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	// Where link(2) follows symlinks (macOS), a hard link to a dropped
-	// symlink would link its target: a symlink is always renamed.
-	link := true
-	if fi, err := os.Lstat(src); err != nil {
-		return "", err
-	} else if fi.Mode()&os.ModeSymlink != 0 {
-		link = false
-	}
-	for i := 0; i < 10000; i++ {
-		dst := filepath.Join(dir, suffixed(name, i))
-		err := errNoLink
-		if link {
-			err = os.Link(src, dst)
-		}
-		if err == nil {
-			if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return dst, err
-			}
-			return dst, nil
-		}
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		r, rerr := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(rerr, fs.ErrExist) {
-			continue
-		}
-		if rerr != nil {
-			return "", err
-		}
-		r.Close()
-		if err := os.Rename(src, dst); err != nil {
-			os.Remove(dst)
-			return "", err
-		}
-		return dst, nil
-	}
-	return "", fmt.Errorf("move %s: no free name in %s", name, dir)
-}
-
-// createNoClobber writes a new file at path, or at a suffixed name if
-// path is taken.
-func createNoClobber(path string, data []byte) error {
-	dir, name := filepath.Split(path)
-	for i := 0; i < 10000; i++ {
-		f, err := os.OpenFile(filepath.Join(dir, suffixed(name, i)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		_, err = f.Write(data)
-		return errors.Join(err, f.Close())
-	}
-	return fmt.Errorf("no free name for %s", path)
-}
-
-// suffixed is name with -i before its extensions: "app.log.1" -> "app-2.log.1".
-func suffixed(name string, i int) string {
-	if i == 0 {
-		return name
-	}
-	dot := -1
-	if len(name) > 1 {
-		if k := strings.IndexByte(name[1:], '.'); k >= 0 {
-			dot = k + 1
-		}
-	}
-	if dot < 0 {
-		return fmt.Sprintf("%s-%d", name, i)
-	}
-	return fmt.Sprintf("%s-%d%s", name[:dot], i, name[dot:])
 }

@@ -32,6 +32,10 @@ func (b *blockingStore) UploadLogFileByContent(ctx context.Context, issueID, fil
 	return lf, err
 }
 
+func (b *blockingStore) UploadLogFiles(ctx context.Context, ups []store.LogUpload) ([]store.LogUploadResult, error) {
+	return uploadEach(ctx, ups, b.UploadLogFileByContent), nil
+}
+
 func (b *blockingStore) count() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()

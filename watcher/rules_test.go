@@ -205,6 +205,19 @@ func (f *fakeStore) UploadLogFileByContent(ctx context.Context, issueID, fileNam
 	return store.LogFile{ID: "log", IssueID: issueID, FileName: fileName, FileSize: n}, err
 }
 
+func (f *fakeStore) UploadLogFiles(ctx context.Context, ups []store.LogUpload) ([]store.LogUploadResult, error) {
+	return uploadEach(ctx, ups, f.UploadLogFileByContent), nil
+}
+
+// uploadEach stores a group one log at a time with upload.
+func uploadEach(ctx context.Context, ups []store.LogUpload, upload func(context.Context, string, string, io.Reader) (store.LogFile, error)) []store.LogUploadResult {
+	out := make([]store.LogUploadResult, len(ups))
+	for i, u := range ups {
+		out[i].LogFile, out[i].Err = upload(ctx, u.IssueID, u.FileName, u.Content)
+	}
+	return out
+}
+
 func (f *fakeStore) UploadImageByContent(ctx context.Context, issueID, fileName string, data []byte) (store.ImageAttachment, error) {
 	return store.ImageAttachment{ID: "img", IssueID: issueID, FileSize: int64(len(data))}, nil
 }

@@ -49,7 +49,9 @@ func start(t *testing.T, db *store.DB, opts watcher.Options) *harness {
 	}
 	h.dir = opts.Dirs[0]
 	if opts.Issue == "" {
-		opts.Issue = "test " + t.Name()
+		// An issue of its own per run: -count=N shares the store, and the
+		// same bytes on the same issue would be duplicates.
+		opts.Issue = fmt.Sprintf("test %s %d", t.Name(), time.Now().UnixNano())
 	}
 	h.issue = opts.Issue
 	if opts.Settle == 0 {
