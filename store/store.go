@@ -78,6 +78,10 @@ func OpenBackground(ctx context.Context, cfg config.Config, log *slog.Logger) *D
 	db := newDB(cfg, log)
 	db.opened = make(chan struct{})
 	go func() {
+		// The key derivation (a third of a second of CPU) must not take
+		// a core from what the caller does meanwhile (a server answering
+		// initialize): a lower priority, on a thread that ends with it.
+		lowerPriority()
 		defer close(db.opened)
 		if err := db.open(ctx); err != nil {
 			db.openErr = fmt.Errorf("open the store: %w", err)
