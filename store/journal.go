@@ -191,3 +191,10 @@ func (db *DB) Checkpoint(ctx context.Context) (busy bool, err error) {
 	defer db.wlock.unlock()
 	return db.checkpoint(ctx, db.cfg.BusyTimeout)
 }
+
+// SetForegroundIngest says whether someone waits for this store's ingests
+// (the ingest command): then they run at the process's own CPU priority.
+// By default an ingest's pipeline runs at a lower one, as background work
+// (the watcher's), so that the windows servers read for assistants, in
+// this process or another, do not queue behind it for a core.
+func (db *DB) SetForegroundIngest(on bool) { db.foregroundIngest.Store(on) }

@@ -353,17 +353,23 @@ func (ing *logIngest) run(ctx context.Context) (LogFile, error) {
 	batches := make(chan *logBatch, 1)
 
 	// Every stage but the committer (which holds the write lock) runs at a
-	// lower CPU priority, on threads that end with it (nice_linux.go).
+	// lower CPU priority, on threads that end with it (nice_linux.go),
+	// unless someone waits for this ingest (SetForegroundIngest).
+	background := func() {
+		if !ing.db.foregroundIngest.Load() {
+			lowerPriority()
+		}
+	}
 	var wg, workersWG sync.WaitGroup
 	wg.Go(func() {
-		lowerPriority()
+		background()
 		defer close(pieces)
 		if err := ing.read(pctx, free, pieces); err != nil {
 			ing.fail(err)
 		}
 	})
 	for range workers {
-		workersWG.Go(func() { lowerPriority(); ing.work(pctx, free, pieces, done) })
+		workersWG.Go(func() { background(); ing.work(pctx, free, pieces, done) })
 	}
 	wg.Go(func() { workersWG.Wait(); close(done) })
 	committed := make(chan struct{})
@@ -380,7 +386,7 @@ func (ing *logIngest) run(ctx context.Context) (LogFile, error) {
 	}()
 	lastc := make(chan *logBatch, 1)
 	go func() {
-		lowerPriority()
+		background()
 		b := ing.collect(pctx, done, batches)
 		close(batches)
 		lastc <- b

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -39,8 +40,10 @@ type DB struct {
 	// set if it failed; nil for Open and OpenReadOnly.
 	opened  chan struct{}
 	openErr error
-	log     *slog.Logger
-	applied []string // migrations applied by this Open
+	// foregroundIngest: see SetForegroundIngest.
+	foregroundIngest atomic.Bool
+	log              *slog.Logger
+	applied          []string // migrations applied by this Open
 
 	lists listIndexes // search indexes of the attachment lists (lists.go)
 
