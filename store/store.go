@@ -199,14 +199,19 @@ func (db *DB) open(ctx context.Context) error {
 		db.wlock.unlock()
 		return fail(explainOpenError(path, state, err))
 	}
+	// Leaving the rollback journal needs the file to itself: a process
+	// that has it open in that mode (an older tftsr-mcp, the TFTSR app)
+	// keeps it there. Then the store runs on the rollback journal, which
+	// is as safe, with readers waiting for commits as they used to.
 	var mode string
 	err = db.w.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
-	if err == nil && mode != "wal" {
-		err = fmt.Errorf("journal mode is %s", mode)
-	}
-	if err != nil {
+	if err != nil && !isBusy(err) {
 		db.wlock.unlock()
 		return fail(fmt.Errorf("set journal mode: %w", err))
+	}
+	if mode != "wal" {
+		db.log.Warn("the database stays on the rollback journal: another program has it open in that mode; readers wait for writers until every process has closed it once",
+			"mode", mode, "error", err)
 	}
 	db.applied, err = migrations.Apply(ctx, db.w, migrations.All())
 	db.wlock.unlock()
@@ -246,10 +251,9 @@ func createDB(ctx context.Context, path, key string, cfg config.Config) (rawKey 
 		return "", err
 	}
 	w := sql.OpenDB(newConnector(tmp, rawKey, cfg, false))
-	// Made in WAL mode: the rename below must not leave a -journal of the
-	// temporary name behind, and Open switches to WAL anyway. Closing the
-	// only connection checkpoints and removes the -wal.
-	_, err = w.ExecContext(ctx, `PRAGMA journal_mode = WAL`)
+	// Made with the rollback journal, which leaves nothing beside the
+	// temporary name to lose in the rename; Open switches to WAL.
+	_, err = w.ExecContext(ctx, `PRAGMA journal_mode = DELETE`)
 	if err == nil {
 		// The migrations' tracking table is the first write.
 		_, err = migrations.Apply(ctx, w, nil)
