@@ -40,6 +40,8 @@ type DB struct {
 	// set if it failed; nil for Open and OpenReadOnly.
 	opened  chan struct{}
 	openErr error
+	// roCleanup removes the -wal and -shm OpenReadOnly made (doctor.go).
+	roCleanup func()
 	// foregroundIngest: see SetForegroundIngest.
 	foregroundIngest atomic.Bool
 	log              *slog.Logger
@@ -282,7 +284,12 @@ func (db *DB) Close() error {
 	}
 	db.closeFactsBackfill()
 	if db.w == nil { // OpenReadOnly
-		return db.r.Close()
+		err := db.r.Close()
+		if db.roCleanup != nil && err == nil {
+			db.roCleanup()
+			db.roCleanup = nil
+		}
+		return err
 	}
 	db.closePIIScanner()
 	db.closeAuditQueue()
