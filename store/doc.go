@@ -36,6 +36,9 @@
 //     write lock while it closes its connections anyway.
 //   - OpenReadOnly (doctor) opens the file read-only: SQLite refuses it any
 //     checkpoint (the database file is not writable) and it writes nothing.
+//     The empty -wal and the -shm it makes when no process has the file
+//     open are removed at Close by a last-close of SQLite's own, exclusive
+//     as above, over an empty WAL (removeIdleWAL).
 //
 // What the lock cannot cover is a program that does not take it: the TFTSR
 // app, when it writes to the same file while tftsr-mcp writes (it opens the
