@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -23,6 +24,9 @@ const (
 type completer struct{ s *Server }
 
 func (cp completer) CompletePromptArgument(ctx context.Context, _ string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	if err := cp.s.waitReady(ctx); err != nil { // completions redact (ready.go)
+		return nil, fmt.Errorf("the evidence store is not available: %w", err)
+	}
 	switch arg.Name {
 	case "issue_id":
 		return cp.s.completeIssues(ctx, arg.Value)
@@ -33,6 +37,9 @@ func (cp completer) CompletePromptArgument(ctx context.Context, _ string, arg mc
 }
 
 func (cp completer) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	if err := cp.s.waitReady(ctx); err != nil {
+		return nil, fmt.Errorf("the evidence store is not available: %w", err)
+	}
 	switch {
 	case strings.HasPrefix(uri, "tftsr://issues/") || arg.Name == "issue_id":
 		return cp.s.completeIssues(ctx, arg.Value)

@@ -129,6 +129,10 @@ type resourceCursor struct {
 // listResources fills resources/list from the store (mcp-go's own list
 // holds only static resources, sorted by name: none here).
 func (s *Server) listResources(ctx context.Context, _ any, req *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+	if err := s.waitReady(ctx); err != nil {
+		res.Resources = []mcp.Resource{}
+		return
+	}
 	defer s.shownResources(res)
 	cur := resourceCursor{Kind: "logs"}
 	if req.Params.Cursor != "" {

@@ -43,6 +43,10 @@ type Options struct {
 	// ValidateOutput makes the server check every structured result against
 	// its tool's output schema (tests: a mismatch is a bug).
 	ValidateOutput bool
+	// StoreOpening says the store comes from store.OpenBackground: New
+	// returns without waiting for it, and requests that need it wait (see
+	// ready.go).
+	StoreOpening bool
 }
 
 // OptionsFromConfig is Options as the serve settings in cfg give them.
@@ -77,6 +81,10 @@ type Server struct {
 	tools    []string // names exposed, in registration order
 	// checkers check each tool's arguments; filled before serving, read-only after.
 	checkers map[string]*argcheck.Checker
+	// ready is closed once the store is open and redactor set, readyErr
+	// saying why not (ready.go).
+	ready    chan struct{}
+	readyErr error
 }
 
 // New returns a server over db. It fails on an unknown tool or toolset name
@@ -88,11 +96,13 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 	if opts.Transport == "" {
 		opts.Transport = "stdio"
 	}
-	r, err := db.Redactor(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("redaction key: %w", err)
+	s := &Server{db: db, opts: opts, log: log, checkers: map[string]*argcheck.Checker{}, ready: make(chan struct{})}
+	go s.load(ctx, db)
+	if !opts.StoreOpening {
+		if err := s.waitReady(ctx); err != nil {
+			return nil, err
+		}
 	}
-	s := &Server{db: db, opts: opts, log: log, redactor: r, checkers: map[string]*argcheck.Checker{}}
 	for _, root := range opts.AllowRoots {
 		abs, err := filepath.Abs(root)
 		if err == nil {
@@ -117,8 +127,11 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Se
 		server.WithResourceRecovery(),
 		// Arguments are checked by checkArgs, inside audit so refused
 		// calls are recorded too.
+		server.WithResourceHandlerMiddleware(s.readyResource),
 		server.WithResourceHandlerMiddleware(s.resourceOut),
+		server.WithPromptHandlerMiddleware(s.readyPrompt),
 		server.WithPromptHandlerMiddleware(s.promptOut),
+		server.WithToolHandlerMiddleware(s.readyTool),
 		server.WithToolHandlerMiddleware(s.audit),
 		server.WithToolHandlerMiddleware(s.checkArgs),
 		server.WithHooks(hooks),

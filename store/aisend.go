@@ -89,6 +89,10 @@ func (db *DB) startAuditQueue() {
 // cannot be written is logged at error level with its details. After
 // Close, entries are only logged.
 func (db *DB) RecordAISend(e AISend) {
+	if err := db.wait(context.Background()); err != nil {
+		db.log.Error("audit entry for a store that did not open, not recorded", "action", e.Action, "tool", e.Tool, "ids", e.IDs, "bytes", e.Bytes)
+		return
+	}
 	q := db.audit
 	q.mu.RLock()
 	defer q.mu.RUnlock()
@@ -102,6 +106,9 @@ func (db *DB) RecordAISend(e AISend) {
 // FlushAudit waits until every entry enqueued before the call is committed
 // (or failed and was logged), or ctx is done.
 func (db *DB) FlushAudit(ctx context.Context) error {
+	if err := db.wait(ctx); err != nil {
+		return err
+	}
 	q := db.audit
 	flush := make(chan struct{})
 	q.mu.RLock()
@@ -158,9 +165,9 @@ func (db *DB) runAuditQueue(ch <-chan aiSendItem) {
 			}
 		}
 		add(it)
-		// Group commit: wait a moment for more entries. With the rollback
-		// journal each commit locks readers out, so one commit per tool
-		// call under load would slow every read; FlushAudit and Close
+		// Group commit: wait a moment for more entries. Each commit takes
+		// the write lock and fsyncs, so one commit per tool call under load
+		// would hold every other writer back; FlushAudit and Close
 		// do not wait.
 		linger := time.NewTimer(aiSendLinger)
 	fill:

@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/pbkdf2"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha512"
 	"database/sql"
@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
@@ -250,6 +251,33 @@ func syncFile(path string) error {
 	return f.Sync()
 }
 
+// pbkdf2SHA512Yielding is PBKDF2-HMAC-SHA512 for one output block (64
+// bytes, of which SQLCipher's key takes the first keyBytes), as
+// crypto/pbkdf2 computes it, but it yields the processor every few
+// thousand iterations. The derivation takes a third of a second of CPU;
+// run in the background while a server answers its first requests
+// (OpenBackground), one long call would keep those goroutines off a core
+// until the runtime preempts it, 10 ms at a time, for each of them.
+func pbkdf2SHA512Yielding(passphrase string, salt []byte, iter int) []byte {
+	mac := hmac.New(sha512.New, []byte(passphrase))
+	mac.Write(salt)
+	mac.Write([]byte{0, 0, 0, 1})
+	u := mac.Sum(nil)
+	t := bytes.Clone(u)
+	for i := 1; i < iter; i++ {
+		mac.Reset()
+		mac.Write(u)
+		u = mac.Sum(u[:0])
+		for j := range t {
+			t[j] ^= u[j]
+		}
+		if i%4096 == 0 {
+			runtime.Gosched()
+		}
+	}
+	return t[:keyBytes]
+}
+
 // SQLCipher 4's key derivation, which deriveRawKey reproduces.
 const (
 	kdfIter  = 256000
@@ -277,9 +305,6 @@ func deriveRawKey(path, passphrase string) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("%s: %w: shorter than its salt", path, ErrTruncated)
 	}
-	key, err := pbkdf2.Key(sha512.New, passphrase, salt, kdfIter, keyBytes)
-	if err != nil {
-		return "", fmt.Errorf("derive key: %w", err)
-	}
+	key := pbkdf2SHA512Yielding(passphrase, salt, kdfIter)
 	return "x'" + hex.EncodeToString(key) + hex.EncodeToString(salt) + "'", nil
 }

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/pbkdf2"
+	"crypto/sha512"
 	"database/sql"
 	"os"
 	"testing"
@@ -54,4 +57,18 @@ func TestRawKey_CompatibleWithPassphrase(t *testing.T) {
 			t.Fatalf("x=%d err=%v", x, err)
 		}
 	})
+}
+
+// The yielding derivation is crypto/pbkdf2's, byte for byte.
+func TestPBKDF2SHA512Yielding(t *testing.T) {
+	for _, iter := range []int{1, 2, 4097, 10000} {
+		salt := []byte("0123456789abcdef")
+		want, err := pbkdf2.Key(sha512.New, "pass phrase", salt, iter, keyBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pbkdf2SHA512Yielding("pass phrase", salt, iter); !bytes.Equal(got, want) {
+			t.Fatalf("iter %d: %x, want %x", iter, got, want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -59,6 +60,14 @@ func OpenReadOnly(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB
 		return nil, err
 	}
 	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now}
+	// A read-only connection to a WAL database needs the -shm (the WAL
+	// index) and opens the -wal: SQLite makes both, empty, when no process
+	// has the database open, and a read-only connection may not remove
+	// them. closeReadOnly has SQLite do that.
+	if !exists(path+"-wal") && !exists(path+"-shm") {
+		dirInfo, _ := os.Stat(filepath.Dir(path))
+		db.roCleanup = func() { removeIdleWAL(path, rawKey, cfg, dirInfo) }
+	}
 	// mode=ro makes SQLite open without write access and never create the
 	// file; the driver passes a file: URI through whole.
 	c := newConnector(path, rawKey, cfg, true)
@@ -70,6 +79,31 @@ func OpenReadOnly(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB
 		return nil, explainOpenError(path, state, err)
 	}
 	return db, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// removeIdleWAL removes the empty -wal and the -shm a read-only open made,
+// the way SQLite does when the last connection to a database closes: a
+// connection that may write opens the file, reads, and closes. Closing, it
+// takes the EXCLUSIVE lock on the database file, which it gets only when
+// no other connection of any process has the file open; then it
+// checkpoints (the WAL is empty: nothing is written) and deletes both.
+// When another process has the database open it leaves them, in use.
+// Once they are gone the data dir gets its times back, so that doctor
+// leaves no trace at all.
+func removeIdleWAL(path, rawKey string, cfg config.Config, dir os.FileInfo) {
+	w := sql.OpenDB(newConnector(path, rawKey, cfg, true))
+	var n int
+	w.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&n)
+	w.Close()
+	if dir == nil || exists(path+"-wal") || exists(path+"-shm") {
+		return
+	}
+	os.Chtimes(filepath.Dir(path), time.Time{}, dir.ModTime()) // zero: atime unchanged
 }
 
 // Health is what `tftsr-mcp doctor` prints about the database.

@@ -42,7 +42,9 @@ func (db *DB) startFactsBackfill() {
 		log := db.log.With("component", "facts_backfill")
 		ids, err := db.unindexedLogs(ctx)
 		if err != nil {
-			log.Error("find logs without facts", "err", err)
+			if ctx.Err() == nil { // not a Close right after Open
+				log.Error("find logs without facts", "err", err)
+			}
 			return
 		}
 		if len(ids) > 0 {

@@ -39,10 +39,11 @@ import (
 // so memory stays flat whatever the size: a stalled stage stops the ones
 // before it.
 //
-// Transactions. With the rollback journal, a writer whose page cache
-// spills takes the EXCLUSIVE lock and readers wait until it commits, so one
-// transaction for a whole 1 GiB log would lock readers out for seconds.
-// Chunks are instead committed in batches of about logBatchBytes, staged
+// Transactions. Readers do not wait for a writer (WAL), but other writers
+// do, on the write lock, and a transaction's pages stay in the WAL until
+// it commits, so one transaction for a whole 1 GiB log would hold the
+// watcher's small files back for its whole length and grow the WAL by a
+// gigabyte. Chunks are instead committed in batches of about logBatchBytes, staged
 // under the id the log will get, with a tftsrmcp_log_ingests row that
 // every batch's transaction refreshes (heartbeat). The log_files row, its
 // meta row, the last chunks and the log_uploaded timeline event (and its
@@ -321,15 +322,24 @@ func (ing *logIngest) stage(ctx context.Context) (*logBatch, error) {
 	done := make(chan *logPiece, workers)
 	batches := make(chan *logBatch, 1)
 
+	// Every stage but the committer (which holds the write lock) runs at a
+	// lower CPU priority, on threads that end with it (nice_linux.go),
+	// unless someone waits for this ingest (SetForegroundIngest).
+	background := func() {
+		if !ing.db.foregroundIngest.Load() {
+			lowerPriority()
+		}
+	}
 	var wg, workersWG sync.WaitGroup
 	wg.Go(func() {
+		background()
 		defer close(pieces)
 		if err := ing.read(pctx, free, pieces); err != nil {
 			ing.fail(err)
 		}
 	})
 	for range workers {
-		workersWG.Go(func() { ing.work(pctx, free, pieces, done) })
+		workersWG.Go(func() { background(); ing.work(pctx, free, pieces, done) })
 	}
 	wg.Go(func() { workersWG.Wait(); close(done) })
 	committed := make(chan struct{})
@@ -344,8 +354,14 @@ func (ing *logIngest) stage(ctx context.Context) (*logBatch, error) {
 			}
 		}
 	}()
-	last := ing.collect(pctx, done, batches)
-	close(batches)
+	lastc := make(chan *logBatch, 1)
+	go func() {
+		background()
+		b := ing.collect(pctx, done, batches)
+		close(batches)
+		lastc <- b
+	}()
+	last := <-lastc
 	<-committed
 	wg.Wait()
 	recycleLogBufs(free)

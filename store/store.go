@@ -1,31 +1,3 @@
-// Package store is tftsr-mcp's encrypted evidence store: a SQLCipher
-// (AES-256) SQLite database with the TFTSR app's schema.
-//
-// # Journal mode
-//
-// The bundled SQLite is 3.33.0, which has the WAL-reset race (with WAL, two
-// or more connections, and a checkpoint racing a commit that resets the WAL,
-// committed pages can be lost). The watcher daemon and one stdio server per
-// assistant open the same file, so that is the normal case here. The store
-// therefore uses the rollback journal (journal_mode=DELETE), which has no WAL
-// and no checkpoints, with synchronous=FULL so that a commit that returned
-// survives power loss: the watcher deletes a source file only after that.
-// The cost: a writer's commit briefly excludes readers (they wait in the
-// busy handler; they never see an error), and each commit pays two fsyncs.
-// Appending new pages costs no journal copy, so bulk ingest is not doubled.
-// A database the TFTSR app left in WAL mode is switched to DELETE on open.
-//
-// # Connections and the key
-//
-// SQLCipher derives the page key from the passphrase with PBKDF2-HMAC-SHA512
-// (256,000 iterations): about a third of a second on every new connection.
-// The store derives it once, in Go, from the passphrase and the salt in the
-// file's first 16 bytes, and hands SQLCipher the raw key and salt
-// (x'<key><salt>'), which skips the KDF: a connection then costs about a
-// millisecond. The file is the same as with the passphrase, so the TFTSR
-// app, which keys with the .dbkey text, still opens it. There is one writer
-// connection (every write is serialised through it, and BEGIN IMMEDIATE
-// orders writers across processes) and a pool of readers.
 package store
 
 import (
@@ -36,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -61,9 +32,21 @@ type DB struct {
 	w       *sql.DB // the one writer connection
 	r       *sql.DB // readers
 	writeMu sync.Mutex
-	facts   factsCache // chunk facts of indexed logs, for searches
-	log     *slog.Logger
-	applied []string // migrations applied by this Open
+	wlock   *writeLock // held around every write and checkpoint (journal.go)
+	// walRetryAt is the WAL size at which checkpointLocked tries again
+	// after readers kept a checkpoint from finishing; under writeMu.
+	walRetryAt int64
+	// opened is closed when OpenBackground's open finished, with openErr
+	// set if it failed; nil for Open and OpenReadOnly.
+	opened  chan struct{}
+	openErr error
+	// roCleanup removes the -wal and -shm OpenReadOnly made (doctor.go).
+	roCleanup func()
+	// foregroundIngest: see SetForegroundIngest.
+	foregroundIngest atomic.Bool
+	facts            factsCache // chunk facts of indexed logs, for searches
+	log              *slog.Logger
+	applied          []string // migrations applied by this Open
 
 	lists listIndexes // search indexes of the attachment lists (lists.go)
 
@@ -89,25 +72,75 @@ const readConns = 8
 // Open opens (creating if needed) the database in cfg.DataDir, resolving the
 // key as ResolveKey does, and applies the migrations.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error) {
+	db := newDB(cfg, log)
+	if err := db.open(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenBackground is Open that returns at once: the open (the key
+// derivation, the migrations) runs in the background, and every method
+// waits for it and returns its error if it failed. A server answers the
+// requests that need no evidence meanwhile. Close waits for the open.
+func OpenBackground(ctx context.Context, cfg config.Config, log *slog.Logger) *DB {
+	db := newDB(cfg, log)
+	db.opened = make(chan struct{})
+	go func() {
+		// The key derivation (a third of a second of CPU) must not take
+		// a core from what the caller does meanwhile (a server answering
+		// initialize): a lower priority, on a thread that ends with it.
+		lowerPriority()
+		defer close(db.opened)
+		if err := db.open(ctx); err != nil {
+			db.openErr = fmt.Errorf("open the store: %w", err)
+		}
+	}()
+	return db
+}
+
+// Ready waits until the store is open: it returns the error of an
+// OpenBackground that failed, or ctx's.
+func (db *DB) Ready(ctx context.Context) error { return db.wait(ctx) }
+
+func (db *DB) wait(ctx context.Context) error {
+	if db.opened == nil {
+		return nil
+	}
+	select {
+	case <-db.opened:
+		return db.openErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func newDB(cfg config.Config, log *slog.Logger) *DB {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	return &DB{path: cfg.DBPath(), cfg: cfg, log: log, Now: time.Now,
+		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), searchSolo: make(chan struct{}, 1)}
+}
+
+func (db *DB) open(ctx context.Context) error {
+	cfg := db.cfg
 	if err := CheckFTS5(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := cipherDefaults(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return fmt.Errorf("data dir: %w", err)
 	}
-	path := cfg.DBPath()
+	path := db.path
 	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("data dir %q: must not contain '?' or '#'", cfg.DataDir)
+		return fmt.Errorf("data dir %q: must not contain '?' or '#'", cfg.DataDir)
 	}
 	state, err := inspectFile(path, cfg.CipherPageSize)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if state == fileMissing || state == fileEmpty {
 		// Two processes creating the database at once would each pick a
@@ -116,58 +149,80 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 		// an empty file seen under the lock is not one being created.
 		unlock, err := lockFile(path + ".init-lock")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer unlock()
 		if state, err = inspectFile(path, cfg.CipherPageSize); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	switch state {
 	case filePlain:
-		return nil, plainError(path)
+		return plainError(path)
 	case fileEmpty:
 		if _, err := os.Stat(cfg.KeyPath()); err == nil {
-			return nil, emptyError(path, cfg.KeyPath())
+			return emptyError(path, cfg.KeyPath())
 		}
 		state = fileMissing
 	}
 	key, src, err := ResolveKey(cfg.DataDir, os.Getenv, state == fileEncrypted)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := validKey(key); err != nil {
-		return nil, err
+		return err
 	}
+	var rawKey string
 	if state == fileMissing {
-		if err := createDB(ctx, path, key, cfg); err != nil {
-			return nil, err
+		// createDB returns the raw key it made: deriving it again from
+		// the file would cost a second key derivation.
+		if rawKey, err = createDB(ctx, path, key, cfg); err != nil {
+			return err
 		}
 		state = fileEncrypted
+	} else if rawKey, err = deriveRawKey(path, key); err != nil {
+		return err
 	}
-	rawKey, err := deriveRawKey(path, key)
-	if err != nil {
-		return nil, err
+	db.KeySrc = src
+	if db.wlock, err = openWriteLock(path); err != nil {
+		return err
 	}
-	db := &DB{path: path, cfg: cfg, KeySrc: src, log: log, Now: time.Now,
-		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), searchSolo: make(chan struct{}, 1)}
 	db.w = sql.OpenDB(newConnector(path, rawKey, cfg, false))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxIdleTime(0)
 	db.w.SetConnMaxLifetime(0)
-	if err := db.w.PingContext(ctx); err != nil {
+	fail := func(err error) error {
 		db.w.Close()
-		return nil, explainOpenError(path, state, err)
+		db.wlock.close()
+		return err
 	}
-	if _, err := db.w.ExecContext(ctx, `PRAGMA journal_mode = DELETE`); err != nil {
-		db.w.Close()
-		return nil, fmt.Errorf("set journal mode: %w", err)
+	// The journal-mode switch and the migrations write: under the lock.
+	if err := db.wlock.lock(ctx, time.Now().Add(cfg.BusyTimeout)); err != nil {
+		return fail(err)
+	}
+	if err := db.w.PingContext(ctx); err != nil {
+		db.wlock.unlock()
+		return fail(explainOpenError(path, state, err))
+	}
+	// Leaving the rollback journal needs the file to itself: a process
+	// that has it open in that mode (an older tftsr-mcp, the TFTSR app)
+	// keeps it there. Then the store runs on the rollback journal, which
+	// is as safe, with readers waiting for commits as they used to.
+	var mode string
+	err = db.w.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+	if err != nil && !isBusy(err) {
+		db.wlock.unlock()
+		return fail(fmt.Errorf("set journal mode: %w", err))
+	}
+	if mode != "wal" {
+		db.log.Warn("the database stays on the rollback journal: another program has it open in that mode; readers wait for writers until every process has closed it once",
+			"mode", mode, "error", err)
 	}
 	db.applied, err = migrations.Apply(ctx, db.w, migrations.All())
+	db.wlock.unlock()
 	if err != nil {
-		db.w.Close()
-		return nil, err
+		return fail(err)
 	}
 	db.r = sql.OpenDB(newConnector(path, rawKey, cfg, true))
 	db.r.SetMaxOpenConns(readConns)
@@ -177,7 +232,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 	db.startAuditQueue()
 	db.startPIIScanner()
 	db.startFactsBackfill()
-	return db, nil
+	return nil
 }
 
 // createDB makes a new database under a temporary name and renames it into
@@ -185,24 +240,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*DB, error)
 // the rename leaves no database, so the next start makes a new one; a kill
 // while SQLite wrote the first page in place would leave a 0-byte file
 // beside the key, which Open must refuse as a lost database.
-func createDB(ctx context.Context, path, key string, cfg config.Config) error {
+func createDB(ctx context.Context, path, key string, cfg config.Config) (rawKey string, err error) {
 	tmp := path + ".creating"
 	for _, p := range []string{tmp, tmp + "-journal"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("create database: %w", err)
+			return "", fmt.Errorf("create database: %w", err)
 		}
 	}
 	// Create it 0600 ourselves: SQLite would use the umask (0644).
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("create database: %w", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
 	f.Close()
-	rawKey, err := deriveRawKey(tmp, key)
-	if err != nil {
-		return err
+	if rawKey, err = deriveRawKey(tmp, key); err != nil {
+		return "", err
 	}
 	w := sql.OpenDB(newConnector(tmp, rawKey, cfg, false))
+	// Made with the rollback journal, which leaves nothing beside the
+	// temporary name to lose in the rename; Open switches to WAL.
 	_, err = w.ExecContext(ctx, `PRAGMA journal_mode = DELETE`)
 	if err == nil {
 		// The migrations' tracking table is the first write.
@@ -213,27 +269,44 @@ func createDB(ctx context.Context, path, key string, cfg config.Config) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("create database: %w", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
 	if err := syncFile(tmp); err != nil {
-		return fmt.Errorf("create database: %w", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("create database: %w", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
-	return syncDir(filepath.Dir(path))
+	return rawKey, syncDir(filepath.Dir(path))
 }
 
 // Close finishes the queued PII scans, writes the queued audit entries and
 // closes every connection.
 func (db *DB) Close() error {
+	if db.wait(context.Background()) != nil {
+		return nil // OpenBackground failed: nothing is open
+	}
 	db.closeFactsBackfill()
 	if db.w == nil { // OpenReadOnly
-		return db.r.Close()
+		err := db.r.Close()
+		if db.roCleanup != nil && err == nil {
+			db.roCleanup()
+			db.roCleanup = nil
+		}
+		return err
 	}
 	db.closePIIScanner()
 	db.closeAuditQueue()
-	return errors.Join(db.r.Close(), db.w.Close())
+	// The last connection to close checkpoints (see the package doc): under
+	// the write lock, as every checkpoint. Closing goes ahead without it
+	// after the busy timeout: that checkpoint is safe by itself.
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if db.wlock.lock(context.Background(), time.Now().Add(db.cfg.BusyTimeout)) == nil {
+		defer db.wlock.unlock()
+	}
+	err := errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(err, db.wlock.close())
 }
 
 // Path is the database file.
@@ -268,7 +341,9 @@ func newConnector(path, key string, cfg config.Config, readOnly bool) *connector
 	if !readOnly {
 		q.Set("_txlock", "immediate")
 	}
-	pragmas := []string{"PRAGMA temp_store = MEMORY"}
+	// wal_autocheckpoint=0: only the writer checkpoints, explicitly,
+	// under the write lock (see the package doc).
+	pragmas := []string{"PRAGMA temp_store = MEMORY", "PRAGMA wal_autocheckpoint = 0"}
 	if readOnly {
 		pragmas = append(pragmas, "PRAGMA query_only = 1")
 	}
@@ -325,69 +400,11 @@ func (c *connector) Driver() driver.Driver                        { return c.drv
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE), retrying while
-// another process holds the database, until the busy timeout.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
-	deadline := time.Now().Add(db.cfg.BusyTimeout)
-	backoff := 5 * time.Millisecond
-	for {
-		err := db.writeOnce(ctx, fn)
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
-		}
-		backoff = min(backoff*2, 500*time.Millisecond)
-	}
-}
-
-// writeBulk is write for one batch of a long series (an ingest's staged
-// chunks): after the commit it pauses about as long as the transaction
-// took (twice, within bulkPauseMin..Max), holding no lock, so that readers of any
-// process, which the rollback journal locks out while a commit is
-// written, get in between two batches instead of queueing behind a whole
-// log (see the package doc).
-func (db *DB) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	start := time.Now()
-	if err := db.write(ctx, fn); err != nil {
-		return err
-	}
-	// Twice the transaction's time: a reader that found the lock taken is
-	// sleeping in SQLite's busy handler (1, 2, 5, 10, 15, 20, 25 ms ...)
-	// and must find it free when it wakes.
-	pause := min(max(2*time.Since(start), bulkPauseMin), bulkPauseMax)
-	select {
-	case <-ctx.Done():
-	case <-time.After(pause):
-	}
-	return nil
-}
-
-// writeBulk's pause bounds.
-const (
-	bulkPauseMin = 10 * time.Millisecond
-	bulkPauseMax = 100 * time.Millisecond
-)
-
-func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // read runs fn in a read transaction, so its queries see one snapshot.
 func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := db.wait(ctx); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(db.cfg.BusyTimeout)
 	for {
 		tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

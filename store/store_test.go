@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -349,6 +350,7 @@ func TestOpenReadOnly(t *testing.T) {
 		cfg := testConfig(t)
 		MustCloseDB(t, MustOpenDBConfig(t, cfg))
 		before := fileSum(t, cfg.DBPath())
+		names := dirNames(t, cfg.DataDir)
 		db, err := store.OpenReadOnly(context.Background(), cfg, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -362,6 +364,11 @@ func TestOpenReadOnly(t *testing.T) {
 		}
 		if fileSum(t, cfg.DBPath()) != before {
 			t.Fatal("database changed")
+		}
+		// A read-only open of a WAL database makes the -wal and -shm;
+		// Close removes them again.
+		if after := dirNames(t, cfg.DataDir); !slices.Equal(after, names) {
+			t.Fatalf("data dir was %v, is %v after a read-only open", names, after)
 		}
 	})
 	t.Run("ErrMissing", func(t *testing.T) {
@@ -400,10 +407,23 @@ func TestDB_Health(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.IntegrityCheck != "ok" || h.JournalMode != "delete" || !h.FTS5 || len(h.Pending) != 0 || len(h.Unknown) != 0 {
+	if h.IntegrityCheck != "ok" || h.JournalMode != "wal" || !h.FTS5 || len(h.Pending) != 0 || len(h.Unknown) != 0 {
 		t.Fatalf("health: %+v", h)
 	}
 	if !strings.HasPrefix(h.CipherVersion, "4.") || h.SQLiteVersion == "" {
 		t.Fatalf("versions: %q %q", h.CipherVersion, h.SQLiteVersion)
 	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
 }

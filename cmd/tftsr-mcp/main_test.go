@@ -85,7 +85,7 @@ func TestRun_MigrateAndDoctor(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("doctor: %d\n%s\n%s", code, out, errOut)
 	}
-	for _, s := range []string{"key file " + filepath.Join(dir, ".dbkey") + " (mode 0600)", "SQLCipher 4.4.2", "sqlite:          3.33.0", "fts5:            ok", "journal mode:    delete", "0 pending, 0 unknown", "integrity:       ok"} {
+	for _, s := range []string{"key file " + filepath.Join(dir, ".dbkey") + " (mode 0600)", "SQLCipher 4.4.2", "sqlite:          3.33.0", "fts5:            ok", "journal mode:    wal", "0 pending, 0 unknown", "integrity:       ok"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("doctor output lacks %q:\n%s", s, out)
 		}

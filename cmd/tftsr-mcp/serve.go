@@ -61,12 +61,27 @@ func runServe(ctx context.Context, inv *invocation) error {
 	if err := checkDirs(sc.WatchDirs); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, inv.cfg, inv.log)
-	if err != nil {
-		return err
-	}
+	// On stdio the client waits for initialize and tools/list before
+	// anything else, and neither needs the store: it opens in the
+	// background (the key derivation alone is a third of a second) and
+	// the calls that need it wait for it. Over HTTP the server is long
+	// lived and the browser UI needs the store at once: open it first.
+	db := store.OpenBackground(ctx, inv.cfg, inv.log)
 	defer db.Close()
-	srv, err := mcpserver.New(ctx, db, mcpserver.OptionsFromConfig(inv.cfg, version), inv.log)
+	opts := mcpserver.OptionsFromConfig(inv.cfg, version)
+	if sc.HTTP != "" {
+		if err := db.Ready(ctx); err != nil {
+			return err
+		}
+	} else {
+		opts.StoreOpening = true
+		go func() {
+			if err := db.Ready(ctx); err != nil && ctx.Err() == nil {
+				inv.log.Error("the store did not open: every tool call fails with this error until serve is restarted", "error", err)
+			}
+		}()
+	}
+	srv, err := mcpserver.New(ctx, db, opts, inv.log)
 	if err != nil {
 		return err
 	}
@@ -83,7 +98,7 @@ func runServe(ctx context.Context, inv *invocation) error {
 			// server's clients when it does.
 			pctx, stop := context.WithCancel(ctx)
 			polled := make(chan struct{})
-			go func() { defer close(polled); notifyOnStamp(pctx, db, srv, stampPoll, inv.log) }()
+			go func() { defer close(polled); notifyOnStamp(pctx, db, srv, stampPoll, sc.HTTP == "", inv.log) }()
 			defer func() { stop(); <-polled }()
 		}
 	}
@@ -246,9 +261,15 @@ func startServeWatcher(inv *invocation, db *store.DB, srv *mcpserver.Server) (w 
 const stampPoll = time.Second
 
 // notifyOnStamp tells srv's clients that the resource list changed
-// whenever the store's list stamp moves, until ctx is done.
-func notifyOnStamp(ctx context.Context, db *store.DB, srv *mcpserver.Server, every time.Duration, log *slog.Logger) {
+// whenever the store's list stamp moves, until ctx is done. With opening
+// set (a store opened in the background), it also tells them once when it
+// has the first stamp: what changed between the client's start and the
+// store's open has no earlier stamp to differ from.
+func notifyOnStamp(ctx context.Context, db *store.DB, srv *mcpserver.Server, every time.Duration, opening bool, log *slog.Logger) {
 	last, err := db.ListStamp(ctx)
+	if err == nil && opening {
+		srv.EvidenceChanged()
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

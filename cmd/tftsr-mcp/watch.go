@@ -113,6 +113,7 @@ func runIngest(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	defer db.Close()
+	db.SetForegroundIngest(true) // the user waits for it
 	w, err := watcher.New(db, watcher.OptionsFromConfig(inv.cfg, nil), inv.log)
 	if err != nil {
 		return err

@@ -128,7 +128,7 @@ type cand struct {
 }
 
 func (d *Detector) find(text []byte) []cand {
-	s := scanner{d: d, t: text, out: make([]cand, 0, len(text)/128)}
+	s := scanner{d: d, vs: vendorTable(), t: text, out: make([]cand, 0, len(text)/128)}
 	s.scan()
 	s.scanVendors()
 	s.seams()

@@ -55,7 +55,8 @@ const (
 // kind comes first, so "token=ghp_..." is a github_token, not a generic
 // secret.
 // Vendor kinds are inserted after KindSlackToken, when the rule table is
-// loaded at init.
+// loaded (vendorTable): every reader of kindOrder and kindRank outside a
+// scan (which loads it first) calls vendorTable before.
 var kindOrder = []Kind{
 	KindPrivateKey, KindJWT, KindAWSAccessKeyID, KindAWSSecretKey, KindGCPAPIKey,
 	KindAzureKey, KindGitHubToken, KindGitLabToken, KindSlackToken,
@@ -79,7 +80,7 @@ func rankKinds() map[Kind]int {
 }
 
 // registerKind adds a vendor secret kind, if new, and returns it. It only
-// runs at init, before any Detector exists.
+// runs inside vendorTable's one load.
 func registerKind(k Kind) Kind {
 	if _, ok := kindRank[k]; ok {
 		return k
@@ -92,11 +93,13 @@ func registerKind(k Kind) Kind {
 
 // Kinds returns every kind the detector reports, most specific first.
 func Kinds() []Kind {
+	vendorTable()
 	return append([]Kind(nil), kindOrder...)
 }
 
 // IsSecret reports whether k is a credential rather than personal data.
 func (k Kind) IsSecret() bool {
+	vendorTable()
 	r, ok := kindRank[k]
 	return ok && r <= kindRank[KindCookie]
 }

@@ -67,6 +67,7 @@ func lower(c byte) byte {
 // scanner holds the state of one Find call.
 type scanner struct {
 	d   *Detector
+	vs  *vendorSet // vendorTable(), fetched once per scan
 	t   []byte
 	out []cand
 	// pemMarker was last searched for up to pemSearched without success.
@@ -176,11 +177,11 @@ func (s *scanner) scan() {
 				i = j - 1
 			}
 		case '~':
-			if i > 0 && vendors.hasShort(t[i-1], c) {
+			if i > 0 && s.vs.hasShort(t[i-1], c) {
 				s.vendorShort(i - 1) // Azure AD client secrets: ...8Q~...
 			}
 		case ':':
-			if i+1 < n && vendors.hasShort(c, t[i+1]) {
+			if i+1 < n && s.vs.hasShort(c, t[i+1]) {
 				s.vendorShort(i)
 			}
 			if i+2 < n && t[i+1] == '/' && t[i+2] == '/' {
@@ -236,7 +237,7 @@ func (s *scanner) tokenAt(i int) int {
 	if i >= len(s.t) {
 		return -1
 	}
-	if i+1 < len(s.t) && vendors.hasShort(s.t[i], s.t[i+1]) {
+	if i+1 < len(s.t) && s.vs.hasShort(s.t[i], s.t[i+1]) {
 		s.vendorShort(i)
 	}
 	switch s.t[i] {

@@ -516,7 +516,7 @@ func (s *scanner) seam(a, b, c int, secretsOnly bool) {
 	joined := make([]byte, 0, b-a+d-c)
 	joined = append(append(joined, t[a:b]...), t[c:d]...)
 	j := b - a
-	sub := scanner{d: s.d, t: joined}
+	sub := scanner{d: s.d, vs: s.vs, t: joined}
 	sub.scan()
 	sub.scanVendors()
 	for _, x := range sub.out {

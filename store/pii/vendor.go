@@ -9,6 +9,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -135,9 +136,15 @@ type tomlConfig struct {
 	Rules     []tomlRule
 }
 
-// vendors is the rule table, loaded at init: the files are embedded, so a
-// rule that does not compile is a bug that every test run catches.
-var vendors = mustLoadVendors()
+// vendorTable is the rule table, loaded on first use (or by Preload): the
+// files are embedded, so a rule that does not compile is a bug that every
+// test run catches. Loading takes about 90 ms (TOML and ~200 regexes); at
+// init it delayed every command's start, serve's first answer among them.
+var vendorTable = sync.OnceValue(mustLoadVendors)
+
+// Preload loads the rule table now, so that the first detection does not
+// wait for it: a server calls it in the background as it starts.
+func Preload() { vendorTable() }
 
 func mustLoadVendors() *vendorSet {
 	vs, err := loadVendors(gitleaksTOML, localTOML)
@@ -356,7 +363,7 @@ func literalPrefix(expr string) (string, bool) {
 // by their first four bytes (an 8 KiB bitmap, one test per byte), and each
 // hit runs its rules' regexes at the hit or on the hit's line.
 func (s *scanner) scanVendors() {
-	vs := vendors
+	vs := s.vs
 	t := s.t
 	if len(vs.rules) == 0 {
 		return
@@ -384,14 +391,14 @@ func (vs *vendorSet) hasShort(a, b byte) bool {
 // or value starts and at ':' and '~', when hasShort says one may be there.
 func (s *scanner) vendorShort(i int) {
 	t := s.t
-	for _, ki := range vendors.short[lowerTab[t[i]]] {
+	for _, ki := range s.vs.short[lowerTab[t[i]]] {
 		s.vendorKeyword(i, ki)
 	}
 }
 
 // vendorKeyword runs the rules of keyword ki if it is at t[at].
 func (s *scanner) vendorKeyword(at, ki int) {
-	vs := vendors
+	vs := s.vs
 	t := s.t
 	kw := &vs.kws[ki]
 	if !hasPrefixFold(t, at, kw.text) {
@@ -506,7 +513,7 @@ func (s *scanner) vendorFound(r *vendorRule, m []int, base, ls, le int) {
 		return
 	}
 	match, line := t[base+m[0]:base+m[1]], t[ls:le]
-	if !r.local && vendors.global.allows(secret, match, line) {
+	if !r.local && vendorTable().global.allows(secret, match, line) {
 		return
 	}
 	for i := range r.allow {
@@ -575,8 +582,8 @@ type VendorRule struct {
 
 // VendorRules returns the loaded vendor-token rules in table order.
 func VendorRules() []VendorRule {
-	out := make([]VendorRule, 0, len(vendors.rules))
-	for _, r := range vendors.rules {
+	out := make([]VendorRule, 0, len(vendorTable().rules))
+	for _, r := range vendorTable().rules {
 		src := "gitleaks"
 		if r.local {
 			src = "local"

@@ -46,7 +46,7 @@ func TestVendorRules_Load(t *testing.T) {
 		if strings.HasSuffix(string(r.Kind), "_token") {
 			vendorsSeen[r.Kind] = true
 		}
-		if vendors.rules[i].anchored != nil {
+		if vendorTable().rules[i].anchored != nil {
 			anchored++
 		}
 	}

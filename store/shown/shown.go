@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tftsr/tftsr-mcp/store/pii"
 )
@@ -106,18 +107,20 @@ func Tokens(pattern string) []string {
 }
 
 // kindPrefixRE is the start of a pseudonym of any kind, as a pattern may
-// write it: "[IPV4:" or, in a regex, "\[IPV4:".
-var kindPrefixRE = func() *regexp.Regexp {
+// write it: "[IPV4:" or, in a regex, "\[IPV4:". Built on first use:
+// pii.Kinds loads the detector's rule table (~90 ms), which at init
+// delayed every start of the binary.
+var kindPrefixRE = sync.OnceValue(func() *regexp.Regexp {
 	var names []string
 	for _, k := range pii.Kinds() {
 		names = append(names, regexp.QuoteMeta(strings.ToUpper(string(k))))
 	}
 	return regexp.MustCompile(`(?i)\\?\[(?:` + strings.Join(names, "|") + `):`)
-}()
+})
 
 // MentionsToken reports whether a pattern names the start of a pseudonym
 // ("[IPV4:"), so that it may match text only redaction produces.
-func MentionsToken(pattern string) bool { return kindPrefixRE.MatchString(pattern) }
+func MentionsToken(pattern string) bool { return kindPrefixRE().MatchString(pattern) }
 
 // Kind returns the kind a pseudonym names ("[IPV4:...]" -> ipv4).
 func Kind(token string) pii.Kind {
