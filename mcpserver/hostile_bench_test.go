@@ -3,8 +3,6 @@ package mcpserver_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -14,9 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/mcpserver"
-	"github.com/tftsr/tftsr-mcp/store"
 )
 
 // BenchmarkHostileSearch measures issue 19.2: tools/list latency while
@@ -26,32 +22,16 @@ import (
 // each hostile search took. Target: p99 < 100 ms under the hostile load.
 func BenchmarkHostileSearch(b *testing.B) {
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DataDir = b.TempDir()
-	db, err := store.Open(ctx, cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	is, err := db.CreateIssue(ctx, store.NewIssue{Title: "hostile"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, is := benchStore(b, "hostile")
 	lf, err := db.UploadLogFileByContent(ctx, is.ID, "aaaa.log", strings.NewReader(strings.Repeat("a", 1<<20)+"\n"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := mcpserver.New(ctx, db, mcpserver.Options{Transport: "http"}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, LoopbackHost: true}))
-	b.Cleanup(hs.Close)
-	lister := loadConnect(b, hs.URL)
+	url := benchServer(b, db, mcpserver.Options{Transport: "http"})
+	lister := loadConnect(b, url)
 	searchers := make([]*client.Client, 4)
 	for i := range searchers {
-		searchers[i] = loadConnect(b, hs.URL)
+		searchers[i] = loadConnect(b, url)
 	}
 	search := func(c *client.Client, pattern string) (*mcp.CallToolResult, time.Duration) {
 		req := mcp.CallToolRequest{}

@@ -70,16 +70,10 @@ func BenchmarkLoad(b *testing.B) {
 	fmt.Printf("fill: %d logs (%.1f MB, %d lines) over %d issues: uploads %.1fs (%.0f logs/s), PII scans drained at %.1fs\n",
 		nLogs, float64(bytesIn)/1e6, ds.lines, nIssues, uploaded.Seconds(), float64(nLogs)/uploaded.Seconds(), drained.Seconds())
 
-	log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := mcpserver.New(ctx, db, mcpserver.Options{Transport: "http"}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, LoopbackHost: true}))
-	b.Cleanup(hs.Close)
+	url := benchServer(b, db, mcpserver.Options{Transport: "http"})
 	clients := make([]*client.Client, sessions)
 	for i := range clients {
-		clients[i] = loadConnect(b, hs.URL)
+		clients[i] = loadConnect(b, url)
 	}
 
 	b.ResetTimer()
@@ -409,6 +403,39 @@ func loadEnvInt(b *testing.B, name string, def int) int {
 		b.Fatalf("%s=%q: want a positive number", name, v)
 	}
 	return n
+}
+
+// benchStore opens a new store in a temp dir, closed when b ends, with
+// one issue to attach logs to.
+func benchStore(b *testing.B, title string) (*store.DB, store.Issue) {
+	b.Helper()
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DataDir = b.TempDir()
+	db, err := store.Open(ctx, cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	is, err := db.CreateIssue(ctx, store.NewIssue{Title: title})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, is
+}
+
+// benchServer serves db over HTTP as serve --http does, its warnings in
+// b's log, until b ends, and returns the server's URL.
+func benchServer(b *testing.B, db *store.DB, opts mcpserver.Options) string {
+	b.Helper()
+	log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := mcpserver.New(context.Background(), db, opts, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, LoopbackHost: true}))
+	b.Cleanup(hs.Close)
+	return hs.URL
 }
 
 // tbWriter sends the server's log lines to the benchmark's log.

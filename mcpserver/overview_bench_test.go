@@ -4,21 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"log/slog"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/mcpserver"
-	"github.com/tftsr/tftsr-mcp/store"
 )
 
 // BenchmarkOverviewCall times get_log_overview, and get_log_patterns
@@ -35,26 +30,9 @@ func BenchmarkOverviewCall(b *testing.B) {
 	if len(files) == 0 {
 		b.Skip("no loghub corpus in ../../shared/corpus/loghub")
 	}
-	mib := int64(1024)
-	if s := os.Getenv("TFTSR_BENCH_LOG_MB"); s != "" {
-		var err error
-		if mib, err = strconv.ParseInt(s, 10, 64); err != nil || mib < 1 {
-			b.Fatalf("TFTSR_BENCH_LOG_MB=%q: want a positive integer (MiB)", s)
-		}
-	}
-	path := writeMixLog(b, files, mib<<20)
+	path := writeMixLog(b, files, int64(loadEnvInt(b, "TFTSR_BENCH_LOG_MB", 1024))<<20)
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DataDir = b.TempDir()
-	db, err := store.Open(ctx, cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	is, err := db.CreateIssue(ctx, store.NewIssue{Title: "overview bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, is := benchStore(b, "overview bench")
 	start := time.Now()
 	lf, err := db.UploadLogFile(ctx, is.ID, path)
 	if err != nil {
@@ -62,14 +40,8 @@ func BenchmarkOverviewCall(b *testing.B) {
 	}
 	os.Remove(path)
 	b.Logf("stored %d bytes, %d lines in %v", lf.FileSize, lf.LineCount, time.Since(start).Round(time.Millisecond))
-	log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := mcpserver.New(ctx, db, mcpserver.Options{Transport: "http"}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, LoopbackHost: true}))
-	b.Cleanup(hs.Close)
-	c := loadConnect(b, hs.URL)
+	url := benchServer(b, db, mcpserver.Options{Transport: "http"})
+	c := loadConnect(b, url)
 	callTool := func(name string, args map[string]any) (*mcp.CallToolResult, time.Duration) {
 		req := mcp.CallToolRequest{}
 		req.Params.Name, req.Params.Arguments = name, args

@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/tftsr/tftsr-mcp/config"
 	"github.com/tftsr/tftsr-mcp/mcpserver"
-	"github.com/tftsr/tftsr-mcp/store"
 )
 
 // BenchmarkWindowCall is one get_log_file_content call for a whole
@@ -27,25 +23,9 @@ func BenchmarkWindowCall(b *testing.B) {
 		b.Skip("no loghub corpus in ../../shared/corpus/loghub")
 	}
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DataDir = b.TempDir()
-	db, err := store.Open(ctx, cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	is, err := db.CreateIssue(ctx, store.NewIssue{Title: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := mcpserver.New(ctx, db, mcpserver.Options{Transport: "http", MaxResultBytes: 4 << 20}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.HTTPHandler(mcpserver.HTTPOptions{Token: testToken, LoopbackHost: true}))
-	b.Cleanup(hs.Close)
-	c := loadConnect(b, hs.URL)
+	db, is := benchStore(b, "bench")
+	url := benchServer(b, db, mcpserver.Options{Transport: "http", MaxResultBytes: 4 << 20})
+	c := loadConnect(b, url)
 	for _, f := range files[:min(len(files), 4)] {
 		text, err := os.ReadFile(f)
 		if err != nil {
