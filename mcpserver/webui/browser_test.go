@@ -124,27 +124,14 @@ func TestUI_Browser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	shot := func(name string) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		b, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	// Log in: the page asked for redirects to /login and back.
 	step(t, ctx, "open /issues", chromedp.Navigate(e.url+"/issues"), chromedp.WaitVisible(chromedp.ID("token")))
 	checkLayout(t, ctx, "login")
-	shot("login")
+	shot(t, ctx, shots, "login")
 	step(t, ctx, "log in", chromedp.SendKeys(chromedp.ID("token"), testToken), chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("issues")))
 	checkLayout(t, ctx, "issues")
-	shot("issues")
+	shot(t, ctx, shots, "issues")
 
 	// Find the log by search in /attachments and open it.
 	step(t, ctx, "attachments", chromedp.Navigate(e.url+"/attachments"), chromedp.WaitVisible(chromedp.ID("att-logs")))
@@ -154,7 +141,7 @@ func TestUI_Browser(t *testing.T) {
 	step(t, ctx, "search", chromedp.SendKeys(chromedp.ID("att-search"), "needle"), chromedp.Click(chromedp.ID("att-submit")))
 	poll(t, ctx, "search results", `location.search.includes("search=needle") && document.querySelectorAll("#att-logs tbody a[href^='/logs/']").length === 1`)
 	checkLayout(t, ctx, "attachments")
-	shot("attachments")
+	shot(t, ctx, shots, "attachments")
 	if got := eval[string](t, ctx, `document.querySelector("#att-logs tbody tr").innerText`); !strings.Contains(got, "needle-app.log") ||
 		!strings.Contains(got, "Payment outage INC-4242") || !strings.Contains(got, "500000") {
 		t.Fatalf("search row: %q", got)
@@ -165,7 +152,7 @@ func TestUI_Browser(t *testing.T) {
 		t.Fatalf("first line shown: %q", got)
 	}
 	checkLayout(t, ctx, "log")
-	shot("log")
+	shot(t, ctx, shots, "log")
 
 	// Jump to the middle: the time from submit to the line on screen.
 	ms := eval[float64](t, ctx, `new Promise((res) => {
@@ -200,7 +187,7 @@ func TestUI_Browser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector("#pane mark").textContent`); got != "NEEDLE-XYZ" {
 		t.Fatalf("highlight %q", got)
 	}
-	shot("log-search")
+	shot(t, ctx, shots, "log-search")
 	step(t, ctx, "next match", chromedp.Click(chromedp.ID("search-next")))
 	poll(t, ctx, "second match", `document.querySelector('#pane .l.current[data-line="488888"] mark') !== null`)
 
@@ -208,13 +195,13 @@ func TestUI_Browser(t *testing.T) {
 	step(t, ctx, "image", chromedp.Navigate(e.url+"/images/"+img.ID))
 	poll(t, ctx, "image loaded", `document.getElementById("image-full").naturalWidth === 1200`)
 	checkLayout(t, ctx, "image")
-	shot("image")
+	shot(t, ctx, shots, "image")
 
 	// Drop a file on the issue.
 	step(t, ctx, "issue", chromedp.Navigate(e.url+"/issues/"+is.ID), chromedp.WaitVisible(chromedp.ID("drop")))
 	poll(t, ctx, "thumbnail", `(() => { const i = document.querySelector("#issue-images img"); return i && i.complete && i.naturalWidth > 0 && i.naturalWidth <= 240; })()`)
 	checkLayout(t, ctx, "issue")
-	shot("issue")
+	shot(t, ctx, shots, "issue")
 	eval[any](t, ctx, `(() => {
 		const dt = new DataTransfer();
 		dt.items.add(new File(["dropped line one\ndropped line two\n"], "dropped-by-test.log", { type: "text/plain" }));
