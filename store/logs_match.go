@@ -8,6 +8,8 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tftsr/tftsr-mcp/store/memmem"
 )
 
 // Bounds on a search pattern's regular expression. Go's regexp runs in
@@ -33,7 +35,7 @@ const checkEvery = 1024
 // copy); re, when set, decides each candidate line. all matches every
 // line, none no line.
 type logMatcher struct {
-	lit       []byte
+	lit       *memmem.Finder
 	fold      bool
 	re        *regexp.Regexp
 	all, none bool
@@ -56,9 +58,9 @@ func newLogMatcher(q SearchQuery) (*logMatcher, error) {
 	if !q.Regex {
 		switch {
 		case !q.IgnoreCase:
-			m.lit = []byte(q.Pattern)
+			m.lit = memmem.New([]byte(q.Pattern))
 		case isASCII(q.Pattern):
-			m.lit, m.fold = []byte(strings.ToLower(q.Pattern)), true
+			m.lit, m.fold = memmem.New([]byte(strings.ToLower(q.Pattern))), true
 		default:
 			m.re = regexp.MustCompile("(?i)" + regexp.QuoteMeta(q.Pattern))
 		}
@@ -86,9 +88,9 @@ func newLogMatcher(q SearchQuery) (*logMatcher, error) {
 		s := string(lit)
 		switch {
 		case !fold:
-			m.lit = []byte(s)
+			m.lit = memmem.New([]byte(s))
 		case isASCII(s):
-			m.lit, m.fold = []byte(strings.ToLower(s)), true
+			m.lit, m.fold = memmem.New([]byte(strings.ToLower(s))), true
 		}
 	}
 	return m, nil
@@ -190,13 +192,13 @@ func (m *logMatcher) scan(done <-chan struct{}, d, hay []byte, emit func(ls, le,
 		}
 		var ls, le, at, n int
 		if m.lit != nil {
-			i := bytes.Index(hay[pos:], m.lit)
+			i := m.lit.Index(hay[pos:])
 			if i < 0 {
 				return
 			}
 			at = pos + i
 			ls = pos + bytes.LastIndexByte(d[pos:at], '\n') + 1
-			n = len(m.lit)
+			n = m.lit.Len()
 		} else {
 			ls, at = pos, pos
 		}
@@ -233,8 +235,8 @@ func (m *logMatcher) find(done <-chan struct{}, line []byte) []int {
 	if m.fold {
 		hay = lowerASCII(nil, line)
 	}
-	if i := bytes.Index(hay, m.lit); i >= 0 {
-		return []int{i, i + len(m.lit)}
+	if i := m.lit.Index(hay); i >= 0 {
+		return []int{i, i + m.lit.Len()}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tftsr/tftsr-mcp/store/chunkindex"
 	"github.com/tftsr/tftsr-mcp/store/logtime"
+	"github.com/tftsr/tftsr-mcp/store/memmem"
 )
 
 // Pruning and the time axis of a search.
@@ -158,7 +159,7 @@ func valuesMatcher(values []string) *logMatcher {
 	case 0:
 		return &logMatcher{none: true}
 	case 1:
-		return &logMatcher{lit: []byte(values[0]), src: regexp.QuoteMeta(values[0])}
+		return &logMatcher{lit: memmem.New([]byte(values[0])), src: regexp.QuoteMeta(values[0])}
 	}
 	alts := make([]string, len(values))
 	for i, v := range values {
