@@ -259,12 +259,27 @@ func openLogTextTx(ctx context.Context, tx *sql.Tx, id string) (*logText, *legac
 }
 
 func loadChunkTx(ctx context.Context, tx *sql.Tx, id string, c chunkInfo, dst []byte) ([]byte, error) {
-	var data []byte
-	err := tx.QueryRowContext(ctx, `SELECT data FROM tftsrmcp_log_chunks WHERE log_file_id = ? AND seq = ?`, id, c.seq).Scan(&data)
+	// The blob is decoded from the driver's copy (RawBytes) before the
+	// rows close, not from a second copy: a full scan reads ~200 MB of
+	// them per GiB of log.
+	rows, err := tx.QueryContext(ctx, `SELECT data FROM tftsrmcp_log_chunks WHERE log_file_id = ? AND seq = ?`, id, c.seq)
 	if err != nil {
 		return nil, damaged("log", id, fmt.Errorf("read log chunk %d: %w", c.seq, err))
 	}
+	defer rows.Close()
+	if !rows.Next() {
+		err := rows.Err()
+		if err == nil {
+			err = sql.ErrNoRows
+		}
+		return nil, damaged("log", id, fmt.Errorf("read log chunk %d: %w", c.seq, err))
+	}
+	var data sql.RawBytes
+	if err := rows.Scan(&data); err != nil {
+		return nil, fmt.Errorf("read log chunk %d: %w", c.seq, err)
+	}
 	if len(data) == 0 && c.byteLen > 0 {
+		rows.Close()
 		return loadGzipChunkTx(ctx, tx, id, c, dst)
 	}
 	return decodeChunk(dst, data, c.byteLen)
