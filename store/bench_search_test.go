@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,6 +115,9 @@ func BenchmarkFullScan(b *testing.B) {
 	var anchor float64
 	if bin := os.Getenv("TFTSR_BENCH_ANCHOR_TEST"); bin != "" {
 		anchor = anchorSearchMBps(b, bin)
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(store.Procs())) // as cmd/tftsr-mcp runs
 	}
 	db, _, big, path := bigLogStore(b)
 	lit := rareLiterals(b, benchFamily(b), 1)[0]

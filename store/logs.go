@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -126,11 +125,11 @@ func errNoIssue(id string) error { return Errorf(ENotFound, "no issue with id %s
 const zstdLevel = zstd.SpeedBetterCompression
 
 // Shared codecs: EncodeAll and DecodeAll are safe for concurrent use, each
-// call running on one goroutine with one of GOMAXPROCS internal states.
+// call running on one goroutine with one of Cores internal states.
 var (
 	chunkEncoder = sync.OnceValue(func() *zstd.Encoder {
 		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevel),
-			zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithWindowSize(LogChunkMax),
+			zstd.WithEncoderConcurrency(Cores()), zstd.WithWindowSize(LogChunkMax),
 			zstd.WithLowerEncoderMem(true))
 		if err != nil {
 			panic(err) // fixed options
@@ -141,7 +140,7 @@ var (
 		// No frame checksum check: every page a chunk is read from has
 		// passed SQLCipher's HMAC-SHA512, and the decoded length is
 		// checked; the xxhash cost ~5% of a full scan.
-		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(runtime.GOMAXPROCS(0)),
+		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(Cores()),
 			zstd.WithDecoderMaxMemory(2*LogChunkMax), zstd.WithDecoderMaxWindow(LogChunkMax), zstd.IgnoreChecksum(true))
 		if err != nil {
 			panic(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -48,7 +47,7 @@ type LogUploadResult struct {
 // A log is durably stored once the call returns with its Err nil. The
 // error is non-nil only when no log could be stored at all (ctx cancelled,
 // the database unwritable); every result then carries it too. The uploads
-// are read side by side (GOMAXPROCS at a time), so no two Contents may
+// are read side by side (Cores at a time), so no two Contents may
 // share a reader.
 func (db *DB) UploadLogFiles(ctx context.Context, ups []LogUpload) ([]LogUploadResult, error) {
 	out := make([]LogUploadResult, len(ups))
@@ -61,7 +60,7 @@ func (db *DB) UploadLogFiles(ctx context.Context, ups []LogUpload) ([]LogUploadR
 	}
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(len(ups), max(1, runtime.GOMAXPROCS(0))) {
+	for range min(len(ups), Cores()) {
 		wg.Go(func() {
 			for i := range next {
 				out[i].Err = db.stageGroupLog(ctx, ups[i], ids[i], &staged[i], &fins[i])

@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -30,7 +29,7 @@ import (
 // An upload streams through a pipeline and never holds the whole log:
 //
 //	reader (read, SHA-256, CRC-32, cut at line ends)
-//	  -> GOMAXPROCS workers (count lines, check UTF-8, zstd, deflate,
+//	  -> Cores workers (count lines, check UTF-8, zstd, deflate,
 //	     chunk index, line times: logs_facts.go)
 //	  -> collector (restore order, number lines, mine patterns, batch)
 //	  -> committer (one write transaction per batch)
@@ -312,7 +311,7 @@ func (ing *logIngest) stage(ctx context.Context) (*logBatch, error) {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ing.cancel = cancel
-	workers := max(1, runtime.GOMAXPROCS(0))
+	workers := Cores()
 	free := make(chan []byte, 2*workers+4) // +2: buffers wait in the collector until mined
 	for range cap(free) {
 		free <- nil

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -114,7 +113,7 @@ const (
 )
 
 // SearchLogContent searches logs line by line. Chunks are decompressed and
-// searched in parallel (GOMAXPROCS workers) and merged in order. A literal
+// searched in parallel (Cores workers) and merged in order. A literal
 // is found with bytes.Index (ignoring ASCII case over a lower-cased copy);
 // a regex is run only on lines that hold the longest literal it requires,
 // when it requires one. Rows the app made (no chunks) are read whole within
@@ -169,6 +168,9 @@ func (db *DB) SearchLogContent(ctx context.Context, q SearchQuery) (SearchResult
 	if s.shown != nil {
 		s.cq = pruneQuery(s.shown.cand, q)
 		s.cqUnscanned = pruneQuery(s.shown.unscanned, q)
+	}
+	if q.noPrune {
+		s.cq, s.cqUnscanned = nil, nil // as a pattern the index cannot prune: no index read
 	}
 	if s.cq != nil || s.cqUnscanned != nil || s.timed || q.CountOnly {
 		if s.facts, err = db.loadSearchFacts(ctx, s.files, s.cq != nil || s.cqUnscanned != nil); err != nil {
@@ -269,9 +271,12 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 	defer s.db.searches.Add(-1)
 	sctx, cancel := context.WithTimeout(ctx, s.q.Budget)
 	defer cancel()
-	workers := max(1, runtime.GOMAXPROCS(0))
-	jobs := make(chan searchJob, 2*workers)
-	results := make(chan searchDone, workers)
+	workers := Cores()
+	// Room for every chunk of a 4 GiB log, and results merged by the
+	// workers themselves: a producer or merger goroutine woken for each
+	// chunk takes a core from a worker coming back from SQLite (cgo), and
+	// on 2 cores a full scan then kept only 1.7-1.8 of them busy.
+	jobs := make(chan searchJob, 4096)
 	var emptyFiles int
 	var prodErr error
 	var wg sync.WaitGroup
@@ -279,33 +284,16 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 		defer close(jobs)
 		emptyFiles, prodErr = s.produce(sctx, jobs)
 	})
+	m := searchMerge{done: map[int]searchDone{}}
+	for _, f := range s.files {
+		m.total += f.size
+	}
 	var workersWG sync.WaitGroup
 	for range workers {
-		workersWG.Go(func() { s.work(sctx, jobs, results) })
+		workersWG.Go(func() { s.work(sctx, jobs, func(r searchDone) { s.merge(&m, r, cancel) }) })
 	}
-	go func() { workersWG.Wait(); close(results) }()
-
-	done := map[int]searchDone{}
-	prefix, prefixMatches, full := 0, 0, false
-	var searched, total int64
-	for _, f := range s.files {
-		total += f.size
-	}
-	for r := range results {
-		done[r.k] = r
-		if s.q.Progress != nil {
-			searched += r.bytes
-			s.q.Progress(searched+s.skipped.Load(), max(total, searched))
-		}
-		for d, ok := done[prefix]; ok; d, ok = done[prefix] {
-			prefixMatches += len(d.matches)
-			prefix++
-		}
-		if prefixMatches >= s.q.MaxMatches && !full {
-			full = true
-			cancel()
-		}
-	}
+	workersWG.Wait()
+	done, full, searched, total := m.done, m.full, m.searched, m.total
 	wg.Wait()
 	if s.q.Progress != nil && s.skipped.Load() > 0 {
 		s.q.Progress(searched+s.skipped.Load(), max(total, searched))
@@ -430,7 +418,37 @@ func (db *DB) openSearchText(ctx context.Context, id string) (*logText, error) {
 	return t, nil
 }
 
-func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results chan<- searchDone) {
+// searchMerge is what the workers have found so far, in chunk order up to
+// prefix.
+type searchMerge struct {
+	mu                    sync.Mutex
+	done                  map[int]searchDone
+	prefix, prefixMatches int
+	full                  bool
+	searched, total       int64
+}
+
+// merge adds a chunk's result; once the chunks before the first one not
+// done hold MaxMatches, the search is cancelled.
+func (s *logSearch) merge(m *searchMerge, r searchDone, cancel func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.done[r.k] = r
+	if s.q.Progress != nil {
+		m.searched += r.bytes
+		s.q.Progress(m.searched+s.skipped.Load(), max(m.total, m.searched))
+	}
+	for d, ok := m.done[m.prefix]; ok; d, ok = m.done[m.prefix] {
+		m.prefixMatches += len(d.matches)
+		m.prefix++
+	}
+	if m.prefixMatches >= s.q.MaxMatches && !m.full {
+		m.full = true
+		cancel()
+	}
+}
+
+func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, deliver func(searchDone)) {
 	var buf, low []byte
 	for j := range jobs {
 		if ctx.Err() != nil {
@@ -442,19 +460,15 @@ func (s *logSearch) work(ctx context.Context, jobs <-chan searchJob, results cha
 		}
 		r, ok := s.workChunk(ctx, j, &buf, &low)
 		<-slot
-		if !ok {
-			continue
-		}
-		select {
-		case results <- r:
-		case <-ctx.Done():
+		if ok && ctx.Err() == nil {
+			deliver(r)
 		}
 	}
 }
 
 // acquireSearchSlot takes a slot to search one chunk in, nil once ctx
 // ends. There is one slot per chunk being searched across all searches, a
-// core short of GOMAXPROCS: four hostile regexes keep GOMAXPROCS-1 cores
+// core short of Cores: four hostile regexes keep Cores-1 cores
 // busy, not every core. A search running alone may also take the last
 // core's slot, so one full scan uses every core; a search that starts
 // meanwhile finds it back once the chunk in it is done. The shared slots

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -93,11 +92,11 @@ func (db *DB) loadSearchFacts(ctx context.Context, files []searchFile, grams boo
 var factsPart int64 = 64
 
 // chunkFactsParallel reads the facts of a log's n chunks, in up to
-// GOMAXPROCS read transactions at once. The parts may see the log at
+// Cores read transactions at once. The parts may see the log at
 // different moments; a log changed meanwhile shows as a count that does
 // not match its layout, which produce then ignores.
 func (db *DB) chunkFactsParallel(ctx context.Context, id string, grams bool, n int64) ([]LogChunkFacts, error) {
-	parts := max(1, min(int64(runtime.GOMAXPROCS(0)), n/factsPart))
+	parts := max(1, min(int64(Cores()), n/factsPart))
 	res := make([][]LogChunkFacts, parts)
 	errs := make([]error, parts)
 	var wg sync.WaitGroup

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -120,7 +119,7 @@ func newDB(cfg config.Config, log *slog.Logger) *DB {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &DB{path: cfg.DBPath(), cfg: cfg, log: log, Now: time.Now,
-		searchSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), searchSolo: make(chan struct{}, 1)}
+		searchSlots: make(chan struct{}, max(1, Cores()-1)), searchSolo: make(chan struct{}, 1)}
 }
 
 func (db *DB) open(ctx context.Context) error {
