@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,10 +26,17 @@ func TestProviders_ReadEachOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := filepath.Join(root, "store", "sqlcipher", "openssl.h")
+	text, err := os.ReadFile(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(text)
+	// The Makefile's flags, checksum included, so the build is the cached one.
+	cflags := fmt.Sprintf("CGO_CFLAGS=-O2 -g -include %s -DTFTSR_CIPHER_H_SUM=%x", header, sum[:8])
 	bins := map[string]string{}
 	for name, env := range map[string][]string{
 		"libtomcrypt": {"CGO_CFLAGS=-O2 -g", "CGO_LDFLAGS=-O2 -g"},
-		"openssl":     {"CGO_CFLAGS=-O2 -g -include " + header, "CGO_LDFLAGS=-O2 -g -lcrypto"},
+		"openssl":     {cflags, "CGO_LDFLAGS=-O2 -g -lcrypto"},
 	} {
 		bin := filepath.Join(t.TempDir(), "tftsr-mcp-"+name)
 		cmd := exec.Command("go", "build", "-tags", "sqlite_fts5 sqlite_json", "-o", bin, ".")

@@ -16,3 +16,62 @@
 #ifndef SQLCIPHER_CRYPTO_OPENSSL
 #define SQLCIPHER_CRYPTO_OPENSSL 1
 #endif
+
+#ifdef SQLITE_HAS_CODEC
+/*
+ * SQLCipher's OpenSSL provider names its digest and cipher as EVP_sha512()
+ * and EVP_aes_256_cbc() on every page it reads or writes. On OpenSSL 3
+ * those are legacy handles that make each HMAC_Init_ex and
+ * EVP_CipherInit_ex look the algorithm up again in the provider store
+ * (three lookups a page, under a shared lock). These return the handle
+ * fetched once instead; the algorithms, and so the file format, do not
+ * change. Only the driver's compile (the one with SQLITE_HAS_CODEC) sees
+ * this part. Its system headers come before the amalgamation's, so the
+ * feature macros the amalgamation would set (large files, GNU: pread64,
+ * mremap) are set here first, to the same values.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
+#define _LARGE_FILE 1
+#define _LARGEFILE_SOURCE 1
+#include <openssl/evp.h>
+
+static inline const EVP_MD *tftsr_fetched_sha512(void) {
+	static EVP_MD *md;
+	EVP_MD *m = __atomic_load_n(&md, __ATOMIC_ACQUIRE);
+	if (m == NULL) {
+		m = EVP_MD_fetch(NULL, "SHA512", NULL);
+		if (m == NULL)
+			return EVP_sha512();
+		EVP_MD *none = NULL;
+		if (!__atomic_compare_exchange_n(&md, &none, m, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			EVP_MD_free(m);
+			m = none;
+		}
+	}
+	return m;
+}
+
+static inline const EVP_CIPHER *tftsr_fetched_aes_256_cbc(void) {
+	static EVP_CIPHER *c;
+	EVP_CIPHER *f = __atomic_load_n(&c, __ATOMIC_ACQUIRE);
+	if (f == NULL) {
+		f = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+		if (f == NULL)
+			return EVP_aes_256_cbc();
+		EVP_CIPHER *none = NULL;
+		if (!__atomic_compare_exchange_n(&c, &none, f, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			EVP_CIPHER_free(f);
+			f = none;
+		}
+	}
+	return f;
+}
+
+#define EVP_sha512() tftsr_fetched_sha512()
+#define EVP_aes_256_cbc() tftsr_fetched_aes_256_cbc()
+#endif
