@@ -280,8 +280,14 @@ func verdict(ok bool) string {
 // config, the log's id and the generated file.
 func bigLogStore(b *testing.B) (*store.DB, config.Config, store.LogFile, string) {
 	b.Helper()
-	ctx := context.Background()
 	path, _ := genBigLog(b, benchLogBytes(b))
+	return storeBigLog(b, path)
+}
+
+// storeBigLog stores the log at path in a new store, as bigLogStore.
+func storeBigLog(b *testing.B, path string) (*store.DB, config.Config, store.LogFile, string) {
+	b.Helper()
+	ctx := context.Background()
 	cfg := testConfig(b)
 	db := MustOpenDBConfig(b, cfg)
 	start := time.Now()
