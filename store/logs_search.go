@@ -272,11 +272,18 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 	sctx, cancel := context.WithTimeout(ctx, s.q.Budget)
 	defer cancel()
 	workers := Cores()
-	// Room for every chunk of a 4 GiB log, and results merged by the
-	// workers themselves: a producer or merger goroutine woken for each
-	// chunk takes a core from a worker coming back from SQLite (cgo), and
-	// on 2 cores a full scan then kept only 1.7-1.8 of them busy.
-	jobs := make(chan searchJob, 4096)
+	m := searchMerge{done: map[int]searchDone{}}
+	chunks := len(s.files)
+	for _, f := range s.files {
+		m.total += f.size
+		chunks += int(f.size / LogChunkTarget)
+	}
+	// Room for every chunk (up to those of a 4 GiB log), and results
+	// merged by the workers themselves: a producer or merger goroutine
+	// woken for each chunk takes a core from a worker coming back from
+	// SQLite (cgo), and on 2 cores a full scan then kept only 1.7-1.8 of
+	// them busy.
+	jobs := make(chan searchJob, min(4096, chunks))
 	var emptyFiles int
 	var prodErr error
 	var wg sync.WaitGroup
@@ -284,10 +291,6 @@ func (s *logSearch) run(ctx context.Context) (SearchResult, error) {
 		defer close(jobs)
 		emptyFiles, prodErr = s.produce(sctx, jobs)
 	})
-	m := searchMerge{done: map[int]searchDone{}}
-	for _, f := range s.files {
-		m.total += f.size
-	}
 	var workersWG sync.WaitGroup
 	for range workers {
 		workersWG.Go(func() { s.work(sctx, jobs, func(r searchDone) { s.merge(&m, r, cancel) }) })
