@@ -114,7 +114,8 @@ const (
 
 // SearchLogContent searches logs line by line. Chunks are decompressed and
 // searched in parallel (Cores workers) and merged in order. A literal
-// is found with bytes.Index (ignoring ASCII case over a lower-cased copy);
+// is found by its rarest byte (store/memmem; ignoring ASCII case over a
+// lower-cased copy);
 // a regex is run only on lines that hold the longest literal it requires,
 // when it requires one. Rows the app made (no chunks) are read whole within
 // cfg.MaxDecompress; one that is larger, or whose source file is gone, is
@@ -403,8 +404,7 @@ func (db *DB) openSearchText(ctx context.Context, id string) (*logText, error) {
 	// A chunk reads in about a millisecond, and the workers check ctx
 	// between chunks. Without a cancel, database/sql starts no goroutine
 	// per transaction and query to watch ctx: on 2 cores each such wakeup
-	// cost a worker back from SQLite its core (a full scan kept 1.3-1.8
-	// cores busy, 1.9+ without).
+	// can take the core a worker coming back from SQLite (cgo) needs.
 	lctx := context.WithoutCancel(ctx)
 	t.load = func(i int, dst []byte) ([]byte, error) {
 		if err := ctx.Err(); err != nil {
