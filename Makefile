@@ -22,7 +22,7 @@ export CGO_LDFLAGS := -O2 -g -lcrypto
 # which go prints nothing. Say so before it starts.
 CGO_NOTE := @echo "compiling (the first build compiles SQLCipher through cgo: 3-4 minutes with no output; later builds are cached)" >&2
 
-.PHONY: help build run test test-short bench bench-cipher bench-deps vet lint e2e clean
+.PHONY: help build run test test-short bench bench-fullscan bench-cipher bench-deps vet lint e2e clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,17 @@ bench: ## run the benchmarks that print the issues' numbers (needs bench-deps)
 	@command -v pigz >/dev/null && command -v rg >/dev/null || \
 		{ echo "bench: pigz and rg (ripgrep) are the anchors of the log benchmarks; install them with: make bench-deps" >&2; exit 1; }
 	go test -tags '$(TAGS)' -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# The commit issue 15 was filed on: its search is the full scan's anchor.
+ANCHOR15 := 7e3cb3d
+
+bench-fullscan: ## full-scan MB/s of the 1 GiB log beside the search of $(ANCHOR15) (libtomcrypt), in one run
+	@command -v rg >/dev/null || { echo "bench-fullscan: rg (ripgrep) is its other anchor; install it with: make bench-deps" >&2; exit 1; }
+	@dir=$$(mktemp -d) && trap 'git worktree remove --force '$$dir'/src >/dev/null 2>&1; rm -rf '$$dir EXIT && \
+	git worktree add --detach $$dir/src $(ANCHOR15) >/dev/null 2>&1 && \
+	(cd $$dir/src && CGO_CFLAGS='-O2 -g' CGO_LDFLAGS='-O2 -g' go test -c -tags '$(TAGS)' -o $$dir/anchor.test ./store/) && \
+	TFTSR_BENCH_ANCHOR_TEST=$$dir/anchor.test TFTSR_BENCH_LOG_MB=$${TFTSR_BENCH_LOG_MB:-1024} \
+		go test -tags '$(TAGS)' -run '^$$' -bench FullScan -benchtime 5x -timeout 60m ./store/
 
 bench-cipher: ## 1 MiB blob write/read MB/s on both crypto providers, OpenSSL then libtomcrypt, in one run
 	@echo "== OpenSSL (make's build)"; go test -tags '$(TAGS)' -run '^$$' -bench Blobs -benchtime 1x ./store/
