@@ -40,37 +40,31 @@
 #define _LARGEFILE_SOURCE 1
 #include <openssl/evp.h>
 
-static inline const EVP_MD *tftsr_fetched_sha512(void) {
-	static EVP_MD *md;
-	EVP_MD *m = __atomic_load_n(&md, __ATOMIC_ACQUIRE);
-	if (m == NULL) {
-		m = EVP_MD_fetch(NULL, "SHA512", NULL);
-		if (m == NULL)
-			return EVP_sha512();
-		EVP_MD *none = NULL;
-		if (!__atomic_compare_exchange_n(&md, &none, m, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			EVP_MD_free(m);
-			m = none;
-		}
+/*
+ * TFTSR_FETCHED(T, name, alg, legacy) defines name(), the handle of type T
+ * for algorithm alg, fetched on first use (two first uses at once: one
+ * handle is kept, the other freed); legacy() if the fetch fails.
+ */
+#define TFTSR_FETCHED(T, name, alg, legacy)                                   \
+	static inline const T *name(void) {                                       \
+		static T *kept;                                                       \
+		T *h = __atomic_load_n(&kept, __ATOMIC_ACQUIRE);                      \
+		if (h == NULL) {                                                      \
+			h = T##_fetch(NULL, alg, NULL);                                   \
+			if (h == NULL)                                                    \
+				return legacy();                                              \
+			T *none = NULL;                                                   \
+			if (!__atomic_compare_exchange_n(&kept, &none, h, 0,              \
+			                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) { \
+				T##_free(h);                                                  \
+				h = none;                                                     \
+			}                                                                 \
+		}                                                                     \
+		return h;                                                             \
 	}
-	return m;
-}
 
-static inline const EVP_CIPHER *tftsr_fetched_aes_256_cbc(void) {
-	static EVP_CIPHER *c;
-	EVP_CIPHER *f = __atomic_load_n(&c, __ATOMIC_ACQUIRE);
-	if (f == NULL) {
-		f = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-		if (f == NULL)
-			return EVP_aes_256_cbc();
-		EVP_CIPHER *none = NULL;
-		if (!__atomic_compare_exchange_n(&c, &none, f, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			EVP_CIPHER_free(f);
-			f = none;
-		}
-	}
-	return f;
-}
+TFTSR_FETCHED(EVP_MD, tftsr_fetched_sha512, "SHA512", EVP_sha512)
+TFTSR_FETCHED(EVP_CIPHER, tftsr_fetched_aes_256_cbc, "AES-256-CBC", EVP_aes_256_cbc)
 
 #define EVP_sha512() tftsr_fetched_sha512()
 #define EVP_aes_256_cbc() tftsr_fetched_aes_256_cbc()
