@@ -163,77 +163,8 @@ end:
 	return 0, j
 }
 
-// appendMaskedFast is appendMasked(dst, token, false) for the token that
-// starts at msg[i], in the same pass that finds its end. It also reports
-// whether the token has two dots or two slashes, when the caller must
-// redo it with names.
-//
-// dst must have room for 3 bytes per input byte: it writes by index, not
-// append, because this loop is most of the miner's time.
-func appendMaskedFast(dst, msg []byte, i int) (out []byte, end int, names bool) {
-	start, varEnd, dots, slashes := i, -1, 0, 0
-	n := len(dst)
-	dst = dst[:cap(dst)]
-	for i < len(msg) {
-		c := msg[i]
-		k := alnum[c]
-		if k == 0 {
-			if c == ' ' || c == '\t' {
-				break
-			}
-			switch c {
-			case '.':
-				dots++
-			case '/':
-				slashes++
-			case ',':
-				if i+1 < len(msg) && msg[i+1] == '"' {
-					// JSON's `,"key":` starts a token, so a JSON line is
-					// one token per field, not one for the whole line.
-					dst[n] = c
-					return dst[:n+1], i + 1, dots >= 2 || slashes >= 2
-				}
-			case '-', '+':
-				if i+1 < len(msg) && isDigit(msg[i+1]) && (i == start || !isAlnum(msg[i-1])) {
-					k = 2 // a signed number
-				}
-			case '[':
-				if l := pseudonymLen(msg[i:]); l > 0 {
-					n, varEnd = putVar(dst, n, varEnd)
-					i += l
-					continue
-				}
-			}
-			if k == 0 {
-				dst[n] = c
-				n++
-				i++
-				continue
-			}
-		}
-		// Copy the run while looking for a digit; a digit takes it back.
-		run := n
-		dst[n] = c
-		n++
-		j := i + 1
-		for ; j < len(msg); j++ {
-			a := alnum[msg[j]]
-			if a == 0 {
-				break
-			}
-			k |= a
-			dst[n] = msg[j]
-			n++
-		}
-		if k&2 != 0 || (j-i == 3 && i == start && (j == len(msg) || isSpace(msg[j])) && calendarWord(msg[i:j])) {
-			n, varEnd = putVar(dst, run, varEnd)
-		}
-		i = j
-	}
-	return dst[:n], i, dots >= 2 || slashes >= 2
-}
-
-// putVar is appendVar for appendMaskedFast's index writes.
+// putVar is appendVar for tokenize's index writes: a <*> at dst[n]
+// (or none, when it would follow another) and the new n and varEnd.
 func putVar(dst []byte, n, varEnd int) (int, int) {
 	if varEnd >= 0 && n == varEnd+1 && collapseSep(dst[varEnd]) {
 		return varEnd, varEnd

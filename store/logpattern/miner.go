@@ -165,9 +165,8 @@ func (m *Miner) AddSeverity(line []byte) (id, severity int) {
 // tokenize fills m.buf with the masked message, tokens separated by one
 // space, and m.toks with the tokens' spans in it. Each token is masked as
 // appendMasked(token, true) would (tokenRef in the tests is that
-// definition), by appendMaskedFast's rules inlined here: one loop over the
-// whole message, writing by index, is most of the miner's time, and a call
-// per token cost a tenth of it.
+// definition), in one loop over the whole message that writes by index:
+// it is most of the miner's time, and a call per token cost a tenth of it.
 func (m *Miner) tokenize(msg []byte) {
 	if need := 4*len(msg) + 8; cap(m.buf) < need {
 		m.buf = make([]byte, 0, need)
