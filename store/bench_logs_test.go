@@ -303,6 +303,19 @@ func storeBigLog(b *testing.B, path string) (*store.DB, config.Config, store.Log
 	return db, cfg, lf, path
 }
 
+// runRgCount runs rg -c (args name the pattern and file) and returns what
+// it cost and the lines it counted: 0 when it found none (exit status 1).
+func runRgCount(b *testing.B, rg string, args ...string) (cmdCost, int64) {
+	b.Helper()
+	var out bytes.Buffer
+	c, err := runTimed(b, "", &out, rg, args...)
+	if err != nil && !strings.Contains(err.Error(), "exit status 1") {
+		b.Fatal(err)
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
+	return c, n
+}
+
 // percentile returns the p-th percentile (0-100) of sorted durations.
 func percentile(d []time.Duration, p int) time.Duration {
 	return d[min(len(d)-1, len(d)*p/100)]
@@ -471,15 +484,12 @@ func BenchmarkSearchVsRipgrep(b *testing.B) {
 			var res store.SearchResult
 			var rgCount int64
 			for b.Loop() {
-				var out bytes.Buffer
-				c, err := runTimed(b, "", &out, rg, rgArgs...)
-				if err != nil && !strings.Contains(err.Error(), "exit status 1") { // 1: no match
-					b.Fatal(err)
-				}
+				var c cmdCost
+				c, rgCount = runRgCount(b, rg, rgArgs...)
 				grep += c.wall
 				grepCPU += c.cpu
-				rgCount, _ = strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
 				cpu, s := selfCPU(b), time.Now()
+				var err error
 				res, err = db.SearchLogContent(ctx, store.SearchQuery{Pattern: tc.pattern, Regex: tc.regex, LogFileID: big.ID,
 					MaxMatches: store.MaxSearchMatches, Budget: store.MaxSearchBudget})
 				search += time.Since(s)

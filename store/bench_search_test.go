@@ -52,14 +52,11 @@ func BenchmarkSearchPruned(b *testing.B) {
 			var res store.SearchResult
 			var rgCount int64
 			for b.Loop() {
-				var out bytes.Buffer
-				c, err := runTimed(b, "", &out, rg, rgArgs...)
-				if err != nil && !strings.Contains(err.Error(), "exit status 1") { // 1: no match
-					b.Fatal(err)
-				}
+				var c cmdCost
+				c, rgCount = runRgCount(b, rg, rgArgs...)
 				grep += c.wall
-				rgCount, _ = strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
 				s := time.Now()
+				var err error
 				res, err = db.SearchLogContent(ctx, store.SearchQuery{Pattern: tc.pattern, Regex: tc.regex, LogFileID: big.ID,
 					MaxMatches: store.MaxSearchMatches, Budget: store.MaxSearchBudget, CountOnly: tc.count})
 				search += time.Since(s)
@@ -149,14 +146,11 @@ func BenchmarkFullScan(b *testing.B) {
 			var res store.SearchResult
 			var rgCount int64
 			for b.Loop() {
-				var out bytes.Buffer
-				c, err := runTimed(b, "", &out, rg, "--no-config", "-c", "-F", "-e", tc.pattern, path)
-				if err != nil {
-					b.Fatal(err)
-				}
+				var c cmdCost
+				c, rgCount = runRgCount(b, rg, "--no-config", "-c", "-F", "-e", tc.pattern, path)
 				grep += c.wall
-				rgCount, _ = strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
 				c0, s := selfCPU(b), time.Now()
+				var err error
 				res, err = db.SearchLogContent(ctx, q)
 				took := time.Since(s)
 				search += took
